@@ -1,0 +1,190 @@
+#include "ops/op_contract.hpp"
+
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "core/expr.hpp"
+#include "core/philox.h"
+
+namespace foundry {
+
+std::string to_string(Role r) {
+  switch (r) {
+    case Role::in: return "in";
+    case Role::out: return "out";
+    case Role::inout: return "inout";
+  }
+  return "?";
+}
+
+Tolerance OpContract::tolerance(DType d, const BufferSpec& out) const {
+  Elem e = out.elem(d);
+  switch (e) {
+    case Elem::f32: return {1e-5, 1e-5};
+    case Elem::f16: return {2e-3, 2e-3};
+    case Elem::bf16: return {1.6e-2, 1.6e-2};
+    default: return {0, 0};
+  }
+}
+
+std::vector<int64_t> OpContract::buffer_dims(const BufferSpec& b, const Shape& s) const {
+  std::vector<int64_t> dims;
+  for (const auto& d : b.dims) {
+    try {
+      dims.push_back(eval_int(d, s));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("op {}: buffer {}: {}", name, b.name, e.what()));
+    }
+  }
+  return dims;
+}
+
+std::vector<HostBuffer> OpContract::allocate(const Case& c) const {
+  std::vector<HostBuffer> out;
+  out.reserve(buffers.size());
+  for (const auto& b : buffers) out.emplace_back(b.name, b.elem(c.dtype), buffer_dims(b, c.shape));
+  return out;
+}
+
+double OpContract::buffer_bytes(const BufferSpec& b, const Case& c) const {
+  double n = static_cast<double>(elem_size(b.elem(c.dtype)));
+  for (int64_t d : buffer_dims(b, c.shape)) n *= static_cast<double>(d);
+  return n;
+}
+
+const BufferSpec& OpContract::buffer(const std::string& n) const { return buffers.at(buffer_index(n)); }
+
+int OpContract::buffer_index(const std::string& n) const {
+  for (std::size_t i = 0; i < buffers.size(); ++i)
+    if (buffers[i].name == n) return static_cast<int>(i);
+  throw std::out_of_range(fmt::format("op {}: no buffer named {}", name, n));
+}
+
+int64_t OpContract::dim(const Case& c, const std::string& symbol) const {
+  auto it = c.shape.find(symbol);
+  if (it == c.shape.end()) throw std::out_of_range(fmt::format("op {}: shape has no symbol {}", name, symbol));
+  return it->second;
+}
+
+double OpContract::param(const Case& c, const std::string& p) const {
+  auto it = c.params.find(p);
+  if (it == c.params.end()) throw std::out_of_range(fmt::format("op {}: no parameter {}", name, p));
+  return it->second;
+}
+
+CheckResult OpContract::compare(const Case& c, const std::vector<HostBuffer>& bufs,
+                                const std::vector<std::vector<double>>& ref) const {
+  CheckResult r;
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < buffers.size(); ++i) {
+    if (buffers[i].role == Role::in) continue;
+    compare_elementwise(bufs[i], ref.at(k++), tolerance(c.dtype, buffers[i]), r);
+  }
+  return r;
+}
+
+namespace {
+int mantissa_bits(Elem e) {
+  switch (e) {
+    case Elem::f32: return 24;
+    case Elem::f16: return 11;
+    case Elem::bf16: return 8;
+    default: return 0;
+  }
+}
+
+double ulp_of(Elem e, double ref) {
+  int mb = mantissa_bits(e);
+  if (mb == 0) return 1.0;
+  int ex = 0;
+  std::frexp(ref == 0 ? std::numeric_limits<float>::min() : ref, &ex);
+  return std::ldexp(1.0, ex - mb);
+}
+
+int severity(Status s) {
+  switch (s) {
+    case Status::unwritten: return 3;
+    case Status::nonfinite: return 2;
+    case Status::mismatch: return 1;
+    default: return 0;
+  }
+}
+}  // namespace
+
+void compare_elementwise(const HostBuffer& out, const std::vector<double>& ref, Tolerance tol,
+                         CheckResult& r) {
+  if (ref.size() != out.numel())
+    throw std::logic_error(fmt::format("reference for {} has {} values, buffer has {}", out.name(),
+                                       ref.size(), out.numel()));
+  const Elem e = out.elem();
+  const uint32_t poison = poison_bits(e);
+  const bool is_float = elem_is_float(e);
+  auto flag = [&](Status s, std::size_t i, double y, double want) {
+    ++r.mismatches;
+    if (severity(s) > severity(r.status)) {
+      r.status = s;
+      r.detail = fmt::format("{}[{}] = {} expected {} ({})", out.name(), i, y, want, to_string(s));
+    }
+  };
+  for (std::size_t i = 0; i < out.numel(); ++i) {
+    const double want = ref[i];
+    if (out.bits(i) == poison && !(is_float ? std::isnan(want) : want == out.get(i))) {
+      flag(Status::unwritten, i, out.get(i), want);
+      continue;
+    }
+    const double y = out.get(i);
+    if (!std::isfinite(y)) {
+      if (std::isfinite(want) || (std::isnan(want) != std::isnan(y))) flag(Status::nonfinite, i, y, want);
+      continue;
+    }
+    if (!std::isfinite(want)) {
+      flag(Status::mismatch, i, y, want);
+      continue;
+    }
+    const double abs_err = std::fabs(y - want);
+    const double rel_err = abs_err / std::max(std::fabs(want), std::numeric_limits<double>::min());
+    r.max_abs_err = std::max(r.max_abs_err, abs_err);
+    if (want != 0) r.max_rel_err = std::max(r.max_rel_err, rel_err);
+    if (is_float) r.max_ulp = std::max(r.max_ulp, abs_err / ulp_of(e, want));
+    if (abs_err > tol.atol + tol.rtol * std::fabs(want)) flag(Status::mismatch, i, y, want);
+  }
+}
+
+double uniform01(uint64_t seed, uint64_t stream, uint64_t i) {
+  // 53-bit uniform from two 32-bit draws of the stream's counter space.
+  uint64_t key = seed ^ (stream * 0x9E3779B97F4A7C15ull);
+  foundry_philox4 w = foundry_philox(key, i);
+  uint64_t bits = (static_cast<uint64_t>(w.v[0]) << 21) ^ (static_cast<uint64_t>(w.v[1]) >> 11);
+  return static_cast<double>(bits & ((1ull << 53) - 1)) * 0x1.0p-53;
+}
+
+double normal(uint64_t seed, uint64_t stream, uint64_t i) {
+  // Box-Muller on the counter's four words: deterministic per (seed, stream, i).
+  uint64_t key = seed ^ (stream * 0x9E3779B97F4A7C15ull);
+  foundry_philox4 w = foundry_philox(key, i);
+  double u1 = (static_cast<double>(w.v[0]) + 1.0) * 0x1.0p-32;  // (0, 1]
+  double u2 = static_cast<double>(w.v[1]) * 0x1.0p-32;
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+}
+
+void fill_normal(HostBuffer& b, uint64_t seed, uint64_t stream, double scale, double mean) {
+  for (std::size_t i = 0; i < b.numel(); ++i) b.set(i, mean + scale * normal(seed, stream, i));
+}
+
+void fill_uniform(HostBuffer& b, uint64_t seed, uint64_t stream, double lo, double hi) {
+  for (std::size_t i = 0; i < b.numel(); ++i) b.set(i, lo + (hi - lo) * uniform01(seed, stream, i));
+}
+
+double magnitude_for_test(int test_index) {
+  switch (test_index % 3) {
+    case 0: return 1.0;
+    case 1: return 64.0;    // large magnitudes: stress overflow in sums of squares and exp
+    default: return 1.0 / 64.0;  // tiny magnitudes: stress eps handling and underflow
+  }
+}
+
+}  // namespace foundry

@@ -1,0 +1,130 @@
+// The op contract: everything a template author and the harness need to know
+// about one op. One subclass per op, one op per file (src/ops/<op>.cpp).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/buffer.hpp"
+#include "core/types.hpp"
+
+namespace foundry {
+
+enum class Role { in, out, inout };
+std::string to_string(Role r);
+
+struct BufferSpec {
+  std::string name;
+  Role role;
+  // Fixed element type; empty means "the candidate's dtype".
+  std::optional<Elem> fixed;
+  // Dimensions as expressions over shape symbols: "rows", "tokens*topk", "experts+1".
+  std::vector<std::string> dims;
+  Elem elem(DType d) const { return fixed ? *fixed : elem_of(d); }
+};
+
+enum class ParamType { f32, i64 };
+
+struct ParamSpec {
+  std::string name;
+  ParamType type;
+  std::vector<double> domain;  // values the sampler draws from
+};
+
+// One concrete problem: what inputs and the reference depend on.
+struct Case {
+  std::string op;
+  DType dtype = DType::f32;
+  Shape shape;
+  Params params;
+  uint64_t seed = 0;     // input seed for this test
+  int test_index = 0;    // 0 = typical data; >0 = adversarial variants chosen by the op
+};
+
+struct Tolerance {
+  double atol = 0;
+  double rtol = 0;
+};
+
+struct Traffic {
+  double bytes = 0;  // minimum traffic: every input read once, every output written once
+  double flops = 0;
+};
+
+// Result of comparing one run's outputs against the reference.
+struct CheckResult {
+  Status status = Status::ok;  // ok, mismatch, nonfinite or unwritten
+  double max_abs_err = 0;
+  double max_rel_err = 0;
+  double max_ulp = 0;
+  int64_t mismatches = 0;
+  std::string detail;  // first offending element, human readable
+};
+
+class OpContract {
+ public:
+  virtual ~OpContract() = default;
+
+  std::string name;
+  KernelClass kernel_class = KernelClass::A;
+  int stage = 1;  // curriculum stage that unlocks the op
+  std::string summary;
+  std::string math;
+  std::vector<BufferSpec> buffers;         // ABI order: buffers first ...
+  std::vector<std::string> size_symbols;   // ... then sizes (int64) ...
+  std::vector<ParamSpec> params;           // ... then scalars (float or int64)
+  std::vector<DType> dtypes{DType::f32, DType::f16, DType::bf16};
+
+  // Shapes for one regime; every symbol in size_symbols must be set.
+  virtual std::vector<Shape> shapes(Regime r) const = 0;
+
+  // Fill every `in` and `inout` buffer (allocated to the contract's dims) for the
+  // case. Deterministic in (case.seed, case.test_index), using the Philox-based
+  // helpers below. Adversarial variants come from case.test_index.
+  virtual void generate(const Case& c, std::vector<HostBuffer>& bufs) const = 0;
+
+  // Float64 reference. `bufs` holds the generated inputs (outputs are unset);
+  // returns one vector per `out`/`inout` buffer, in contract order, holding that
+  // buffer's complete expected final contents.
+  virtual std::vector<std::vector<double>> reference(const Case& c,
+                                                     const std::vector<HostBuffer>& bufs) const = 0;
+
+  virtual Traffic traffic(const Case& c) const = 0;
+
+  // Tolerance for one output buffer. The default covers float buffers per dtype
+  // (f32 1e-5, f16 2e-3, bf16 1.6e-2, relative and absolute) and exact integers.
+  virtual Tolerance tolerance(DType d, const BufferSpec& out) const;
+
+  // Compares kernel outputs against the reference. The default is elementwise
+  // |y - ref| <= atol + rtol*|ref| over every output, with poison and
+  // non-finite detection; ops whose outputs are legitimately ambiguous
+  // (ties) override it.
+  virtual CheckResult compare(const Case& c, const std::vector<HostBuffer>& bufs,
+                              const std::vector<std::vector<double>>& ref) const;
+
+  // Helpers shared by every op.
+  std::vector<int64_t> buffer_dims(const BufferSpec& b, const Shape& s) const;
+  std::vector<HostBuffer> allocate(const Case& c) const;
+  // Bytes of one buffer for the case (numel * element size).
+  double buffer_bytes(const BufferSpec& b, const Case& c) const;
+  const BufferSpec& buffer(const std::string& name) const;
+  int buffer_index(const std::string& name) const;
+  int64_t dim(const Case& c, const std::string& symbol) const;
+  double param(const Case& c, const std::string& p) const;
+};
+
+// Counter-based input generation: value i of stream `stream` under `seed`.
+double uniform01(uint64_t seed, uint64_t stream, uint64_t i);  // [0, 1)
+double normal(uint64_t seed, uint64_t stream, uint64_t i);     // N(0, 1)
+// Fill a float buffer with scale * N(0,1), one stream per buffer.
+void fill_normal(HostBuffer& b, uint64_t seed, uint64_t stream, double scale, double mean = 0.0);
+void fill_uniform(HostBuffer& b, uint64_t seed, uint64_t stream, double lo, double hi);
+// Data scale for adversarial variants: 1 for test 0, then large, then tiny magnitudes.
+double magnitude_for_test(int test_index);
+
+// Elementwise comparison of one buffer; merges into `r`.
+void compare_elementwise(const HostBuffer& out, const std::vector<double>& ref, Tolerance tol,
+                         CheckResult& r);
+
+}  // namespace foundry
