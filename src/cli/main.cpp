@@ -1,1 +1,144 @@
-int main() { return 0; }
+// foundry command line: list, run (and the internal worker).
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "backends/backend.hpp"
+#include "harness/worker_process.hpp"
+#include "ops/registry.hpp"
+#include "run/run.hpp"
+#include "templates/template.hpp"
+
+using namespace foundry;
+using nlohmann::json;
+
+namespace {
+
+int cmd_list(bool as_json, const std::filesystem::path& root) {
+  auto templates = discover_templates(root);
+  const std::vector<std::string> backends{"cpu", "cuda"};
+  json arr = json::array();
+  for (const auto& op : Registry::instance().ops()) {
+    json t = json::object();
+    for (const auto& b : backends) {
+      t[b] = json::array();
+      for (const auto& tp : templates)
+        if (tp.op == op->name && tp.backend == b) t[b].push_back(tp.id);
+    }
+    arr.push_back({{"name", op->name}, {"kernel_class", to_string(op->kernel_class)},
+                   {"class_name", class_description(op->kernel_class)}, {"stage", op->stage},
+                   {"summary", op->summary}, {"templates", t}});
+  }
+  if (as_json) {
+    std::cout << arr.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("{:<14} {:<18} {:<6} {}\n", "op", "class", "stage", "templates");
+  for (const auto& o : arr) {
+    std::vector<std::string> parts;
+    for (const auto& b : backends) {
+      const auto& ids = o["templates"][b];
+      parts.push_back(ids.empty() ? fmt::format("{}: none yet", b)
+                                  : fmt::format("{}: {}", b, fmt::join(ids.get<std::vector<std::string>>(), ", ")));
+    }
+    std::cout << fmt::format("{:<14} {:<18} {:<6} {}\n", o["name"].get<std::string>(),
+                             fmt::format("{} ({})", o["kernel_class"].get<std::string>(), o["class_name"].get<std::string>()),
+                             o["stage"].get<int>(), fmt::join(parts, "; "));
+  }
+  std::cout << fmt::format("{} ops registered\n", arr.size());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"foundry: manufactures kernel variants, checks them against float64 references, benchmarks them"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", FOUNDRY_VERSION);
+  std::string template_root = default_template_root().string();
+  app.add_option("--templates", template_root, "template root (templates/<op>/<backend>/<id>.<ext>)")->envname("FOUNDRY_TEMPLATES");
+
+  auto* list = app.add_subcommand("list", "list every op with its class, curriculum stage and templates per backend");
+  bool list_json = false;
+  list->add_flag("--json", list_json, "print a JSON array");
+
+  auto* runc = app.add_subcommand("run", "generate, check and benchmark kernel variants into a session");
+  RunConfig cfg;
+  std::vector<std::string> shapes{"all"};
+  std::vector<std::string> dtypes{"f32", "f16", "bf16"};
+  std::string session_dir;
+  std::string cache_root = default_cache_root().string();
+  double bench_timeout = cfg.limits.phase_s;
+  runc->add_option("--ops", cfg.ops, "ops to run (default: every op with templates for the backend)");
+  runc->add_option("-n,--n", cfg.per_op, "variants per op")->check(CLI::PositiveNumber);
+  runc->add_option("--backend", cfg.backend, "backend")->check(CLI::IsMember({"cpu", "cuda"}));
+  runc->add_option("--workers", cfg.workers, "worker processes that check and benchmark")->check(CLI::Range(1, 256));
+  runc->add_option("--jobs", cfg.jobs, "parallel compiles (default: number of cores)")->check(CLI::NonNegativeNumber);
+  runc->add_option("--mode", cfg.mode, "sampler")->check(CLI::IsMember({"random"}));
+  runc->add_option("--seed", cfg.seed, "sampler and input seed");
+  runc->add_option("--shapes", shapes, "shape regimes: decode, prefill, odd or all")
+      ->check(CLI::IsMember({"decode", "prefill", "odd", "all"}));
+  runc->add_option("--dtypes", dtypes, "dtypes: f32 f16 bf16")->check(CLI::IsMember({"f32", "f16", "bf16"}));
+  runc->add_option("--session-dir", session_dir, "session directory (created; an existing one is resumed)")->required();
+  runc->add_option("--correctness-tests", cfg.correctness_tests, "seeds each variant is checked on")->check(CLI::Range(1, 64));
+  runc->add_option("--warmup", cfg.bench.warmup, "untimed runs before timing")->check(CLI::Range(0, 10000));
+  runc->add_option("--repeats", cfg.bench.max_repeats, "maximum timed runs (stops earlier once the median is stable)")
+      ->check(CLI::Range(1, 1000000));
+  runc->add_option("--bench-timeout", bench_timeout, "seconds a variant may take in each of its check and bench phases before it is killed as a hang")
+      ->check(CLI::PositiveNumber);
+  runc->add_option("--cxx", cfg.cxx, "host C++ compiler for the cpu backend (default: $CXX or c++)");
+  runc->add_option("--cache-dir", cache_root, "compile cache and measured ceilings")->envname("FOUNDRY_CACHE_DIR");
+  bool no_flush = false;
+  runc->add_flag("--no-flush", no_flush, "do not evict the cache between timed runs");
+
+  auto* worker = app.add_subcommand("worker", "");  // internal: serves a coordinator over pipes
+  worker->group("");
+  std::string worker_backend = "cpu";
+  worker->add_option("--backend", worker_backend);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    if (*worker) return worker_main();
+    if (*list) return cmd_list(list_json, template_root);
+    if (*runc) {
+      cfg.template_root = template_root;
+      cfg.session_dir = session_dir;
+      cfg.cache_root = cache_root;
+      cfg.limits.phase_s = bench_timeout;
+      cfg.bench.flush_cache = !no_flush;
+      cfg.bench.min_repeats = std::min(cfg.bench.min_repeats, cfg.bench.max_repeats);
+      for (const auto& s : shapes) {
+        if (s == "all") {
+          cfg.regimes = all_regimes();
+          break;
+        }
+        cfg.regimes.push_back(*parse_regime(s));
+      }
+      for (const auto& d : dtypes) cfg.dtypes.push_back(*parse_dtype(d));
+      cfg.progress_tty = isatty(2);
+      for (int i = 0; i < argc; ++i) cfg.command_line += (i ? " " : "") + std::string(argv[i]);
+      RunSummary s = run(cfg);
+      std::vector<std::string> st;
+      for (const auto& [k, v] : s.by_status) st.push_back(fmt::format("{}={}", k, v));
+      std::cout << fmt::format("session {}: {} planned, {} already recorded, {} recorded now ({})\n",
+                               cfg.session_dir.string(), s.planned, s.skipped, s.recorded, fmt::join(st, ", "));
+      std::cout << fmt::format("attempts: {}\n", (cfg.session_dir / "attempts.ndjson").string());
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "foundry: error: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

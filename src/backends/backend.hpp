@@ -1,0 +1,43 @@
+// What the harness needs from a backend on the coordinator side: turning a
+// rendered template into a complete translation unit, and compiling it through
+// the content-addressed cache. Execution lives in the backend's runtime, which
+// runs inside worker processes.
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/types.hpp"
+#include "ops/op_contract.hpp"
+
+namespace foundry {
+
+struct BuildResult {
+  bool ok = false;
+  Status status = Status::ok;  // compile_error or resource_limit when !ok
+  std::filesystem::path artifact;  // shared object (cpu)
+  double ms = 0;
+  bool cache_hit = false;
+  std::string log;                 // compiler output on failure (truncated)
+  std::vector<std::string> flags;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  virtual std::string source_extension() const = 0;
+  // Compiler identity (name and version) and the device it targets.
+  virtual std::string compiler_identity() const = 0;
+  virtual std::string device_name() const = 0;
+  // Full translation unit: dtype selection, shared headers, prelude, the
+  // rendered template body and whatever entry point the runtime calls.
+  virtual std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body) const = 0;
+  virtual BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const = 0;
+};
+
+// Default cache root: $FOUNDRY_CACHE_DIR, else $XDG_CACHE_HOME/foundry, else ~/.cache/foundry.
+std::filesystem::path default_cache_root();
+
+}  // namespace foundry

@@ -1,0 +1,34 @@
+// The cpu backend, coordinator side: host C++ compiler to a shared object,
+// through a content-addressed on-disk cache.
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include "backends/backend.hpp"
+
+namespace foundry {
+
+class CpuBackend final : public Backend {
+ public:
+  // `cxx`: compiler command (default: $CXX, else c++). Throws if it cannot run.
+  explicit CpuBackend(std::string cxx = {}, std::filesystem::path cache_root = default_cache_root());
+
+  std::string name() const override { return "cpu"; }
+  std::string source_extension() const override { return "cpp"; }
+  std::string compiler_identity() const override { return identity_; }
+  std::string device_name() const override;
+  std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body) const override;
+  BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const override;
+
+  const std::filesystem::path& cache_dir() const { return cache_dir_; }
+
+ private:
+  std::string cxx_;
+  std::string identity_;
+  std::filesystem::path cache_dir_;
+};
+
+// The C type a kernel parameter has for a buffer element type.
+std::string cpu_c_type(Elem e, bool dtype_buffer);
+
+}  // namespace foundry

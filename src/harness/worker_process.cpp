@@ -1,0 +1,138 @@
+#include "harness/worker_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace foundry {
+
+using nlohmann::json;
+
+WorkerProcess::WorkerProcess(std::string exe, std::string backend) : exe_(std::move(exe)), backend_(std::move(backend)) {}
+
+WorkerProcess::~WorkerProcess() { kill_worker(); }
+
+void WorkerProcess::start() {
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    execl(exe_.c_str(), exe_.c_str(), "worker", "--backend", backend_.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  pid_ = pid;
+  to_worker_ = in[1];
+  from_worker_ = out[0];
+  pending_.clear();
+}
+
+void WorkerProcess::kill_worker() {
+  if (pid_ <= 0) return;
+  close(to_worker_);
+  close(from_worker_);
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+EvalResult WorkerProcess::evaluate(const EvalRequest& req, const WorkerLimits& limits) {
+  if (pid_ <= 0) start();
+  EvalResult res;
+  std::string line = to_json(req).dump() + "\n";
+  signal(SIGPIPE, SIG_IGN);
+  if (write(to_worker_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    kill_worker();
+    ++restarts_;
+    res.status = Status::harness_error;
+    res.error = "could not send the request to the worker";
+    return res;
+  }
+  std::string phase = "prepare";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limits.prepare_s);
+  char buf[65536];
+  for (;;) {
+    // Handle every complete line already read.
+    for (auto nl = pending_.find('\n'); nl != std::string::npos; nl = pending_.find('\n')) {
+      json msg = json::parse(pending_.substr(0, nl), nullptr, false);
+      pending_.erase(0, nl + 1);
+      if (msg.is_discarded()) continue;
+      if (msg.contains("phase")) {
+        phase = msg["phase"].get<std::string>();
+        deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limits.phase_s);
+      } else if (msg.contains("result")) {
+        return eval_result_from_json(msg["result"]);
+      }
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      kill_worker();
+      ++restarts_;
+      res.status = Status::timeout;
+      res.error = fmt::format("no answer within {} s during {}; worker killed", phase == "prepare" ? limits.prepare_s : limits.phase_s, phase);
+      return res;
+    }
+    pollfd p{from_worker_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(std::min<long long>(left, 500))) <= 0) continue;
+    ssize_t n = read(from_worker_, buf, sizeof buf);
+    if (n > 0) {
+      pending_.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    // EOF: the worker died.
+    int st = 0;
+    waitpid(pid_, &st, 0);
+    close(to_worker_);
+    close(from_worker_);
+    pid_ = -1;
+    ++restarts_;
+    if (WIFSIGNALED(st)) {
+      res.status = phase == "prepare" ? Status::harness_error : Status::runtime_fault;
+      res.error = fmt::format("worker killed by signal {} ({}) during {}", WTERMSIG(st), strsignal(WTERMSIG(st)), phase);
+    } else {
+      res.status = phase == "prepare" ? Status::harness_error : Status::runtime_fault;
+      res.error = fmt::format("worker exited with code {} during {}", WIFEXITED(st) ? WEXITSTATUS(st) : -1, phase);
+    }
+    return res;
+  }
+}
+
+int worker_main() {
+  // Protocol lines go to a private copy of stdout; anything a kernel prints
+  // lands on stderr instead of corrupting the protocol.
+  int proto = dup(1);
+  dup2(2, 1);
+  FILE* out = fdopen(proto, "w");
+  auto send = [&](const json& j) {
+    std::string s = j.dump() + "\n";
+    fwrite(s.data(), 1, s.size(), out);
+    fflush(out);
+  };
+  Evaluator ev([&](const std::string& phase) { send({{"phase", phase}}); });
+  for (std::string line; std::getline(std::cin, line);) {
+    EvalResult r;
+    try {
+      r = ev.evaluate(eval_request_from_json(json::parse(line)));
+    } catch (const std::exception& e) {
+      r.status = Status::harness_error;
+      r.error = e.what();
+    }
+    send({{"result", to_json(r)}});
+  }
+  return 0;
+}
+
+}  // namespace foundry

@@ -1,0 +1,44 @@
+// Coordinator's handle on one worker process (`foundry worker`). Requests and
+// results travel as JSON lines over pipes. A worker that dies or overruns its
+// phase deadline is killed and restarted on the next request; the candidate it
+// held is answered with runtime_fault or timeout.
+#pragma once
+#include <sys/types.h>
+
+#include <string>
+
+#include "harness/evaluate.hpp"
+
+namespace foundry {
+
+struct WorkerLimits {
+  double prepare_s = 600;  // input generation and float64 reference (no kernel code runs)
+  double phase_s = 30;     // each of the check and bench phases
+};
+
+class WorkerProcess {
+ public:
+  WorkerProcess(std::string exe, std::string backend);
+  ~WorkerProcess();
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  EvalResult evaluate(const EvalRequest& req, const WorkerLimits& limits);
+  int restarts() const { return restarts_; }
+
+ private:
+  void start();
+  void kill_worker();
+  std::string exe_;
+  std::string backend_;
+  pid_t pid_ = -1;
+  int to_worker_ = -1;
+  int from_worker_ = -1;
+  std::string pending_;  // bytes read past the last full line
+  int restarts_ = 0;
+};
+
+// Entry point of `foundry worker`: serves requests on stdin until EOF.
+int worker_main();
+
+}  // namespace foundry

@@ -1,0 +1,63 @@
+// dropout: zero each element with probability p, scale survivors by 1/(1-p).
+#include <cstdint>
+
+#include "core/philox.h"
+#include "ops/registry.hpp"
+
+namespace foundry {
+namespace {
+
+class Dropout final : public OpContract {
+ public:
+  Dropout() {
+    name = "dropout";
+    kernel_class = KernelClass::A;
+    stage = 1;
+    summary = "Inverted dropout with a counter-based Philox mask, reproducible per element";
+    math = "i = r*cols + c; keep = foundry_dropout_keep(foundry_philox_u32(seed, i), "
+           "foundry_dropout_threshold((float)p)); y[r,c] = keep ? x[r,c] * (1/(1-p)) : 0 "
+           "(helpers from core/philox.h, part of every kernel prelude)";
+    buffers = {{"x", Role::in, std::nullopt, {"rows", "cols"}},
+               {"y", Role::out, std::nullopt, {"rows", "cols"}}};
+    size_symbols = {"rows", "cols"};
+    params = {{"p", ParamType::f32, {0.1, 0.5, 0.9}}, {"seed", ParamType::i64, {1, 2, 12345}}};
+  }
+
+  std::vector<Shape> shapes(Regime r) const override {
+    switch (r) {
+      case Regime::decode: return {{{"rows", 1}, {"cols", 4096}}, {{"rows", 8}, {"cols", 4096}}, {{"rows", 32}, {"cols", 8192}}};
+      case Regime::prefill: return {{{"rows", 4096}, {"cols", 4096}}};
+      case Regime::odd: return {{{"rows", 7}, {"cols", 1031}}, {{"rows", 33}, {"cols", 3}}, {{"rows", 129}, {"cols", 4097}}};
+    }
+    return {};
+  }
+
+  void generate(const Case& c, std::vector<HostBuffer>& b) const override {
+    fill_normal(b[0], c.seed, 0, magnitude_for_test(c.test_index));
+  }
+
+  std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {
+    const float p = static_cast<float>(param(c, "p"));  // kernels receive it as f32
+    const uint64_t seed = static_cast<uint64_t>(param(c, "seed"));
+    const uint32_t threshold = foundry_dropout_threshold(p);
+    const double scale = 1.0 / (1.0 - static_cast<double>(p));
+    std::vector<double> y(b[0].numel());
+    for (std::size_t i = 0; i < y.size(); ++i)
+      y[i] = foundry_dropout_keep(foundry_philox_u32(seed, i), threshold) ? b[0].get(i) * scale : 0.0;
+    return {y};
+  }
+
+  Traffic traffic(const Case& c) const override {
+    const double n = static_cast<double>(dim(c, "rows") * dim(c, "cols"));
+    double bytes = 0;
+    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    // Compare and scale; the Philox rounds are integer work, not counted.
+    return {bytes, 2.0 * n};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<OpContract> make_dropout() { return std::make_unique<Dropout>(); }
+
+}  // namespace foundry

@@ -1,0 +1,76 @@
+// layernorm: y = (x - mean) / sqrt(var + eps) * gamma + beta, one row at a time.
+#include <cmath>
+
+#include "ops/registry.hpp"
+
+namespace foundry {
+namespace {
+
+class LayerNorm final : public OpContract {
+ public:
+  LayerNorm() {
+    name = "layernorm";
+    kernel_class = KernelClass::B;
+    stage = 2;
+    summary = "Layer normalisation over the last dimension with a learned scale and shift";
+    math = "mean = mean_c(x[r,:]); var = mean_c((x[r,:] - mean)^2) (biased); "
+           "y[r,c] = (x[r,c] - mean) / sqrt(var + eps) * gamma[c] + beta[c]";
+    buffers = {{"x", Role::in, std::nullopt, {"rows", "cols"}},
+               {"gamma", Role::in, std::nullopt, {"cols"}},
+               {"beta", Role::in, std::nullopt, {"cols"}},
+               {"y", Role::out, std::nullopt, {"rows", "cols"}}};
+    size_symbols = {"rows", "cols"};
+    params = {{"eps", ParamType::f32, {1e-5, 1e-6}}};
+  }
+
+  std::vector<Shape> shapes(Regime r) const override {
+    switch (r) {
+      case Regime::decode: return {{{"rows", 1}, {"cols", 4096}}, {{"rows", 8}, {"cols", 4096}}, {{"rows", 32}, {"cols", 8192}}};
+      case Regime::prefill: return {{{"rows", 4096}, {"cols", 4096}}};
+      case Regime::odd: return {{{"rows", 7}, {"cols", 1031}}, {{"rows", 33}, {"cols", 3}}, {{"rows", 129}, {"cols", 4097}}};
+    }
+    return {};
+  }
+
+  void generate(const Case& c, std::vector<HostBuffer>& b) const override {
+    const double m = magnitude_for_test(c.test_index);
+    fill_normal(b[0], c.seed, 0, m);
+    fill_normal(b[1], c.seed, 1, 0.5, 1.0);
+    fill_normal(b[2], c.seed, 2, 0.5);
+  }
+
+  std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {
+    const int64_t rows = dim(c, "rows"), cols = dim(c, "cols");
+    const double eps = static_cast<float>(param(c, "eps"));
+    std::vector<double> y(static_cast<std::size_t>(rows * cols));
+    for (int64_t r = 0; r < rows; ++r) {
+      // Two passes: the exact mean first, so the variance has no cancellation.
+      double sum = 0;
+      for (int64_t j = 0; j < cols; ++j) sum += b[0].get(r * cols + j);
+      const double mean = sum / static_cast<double>(cols);
+      double ss = 0;
+      for (int64_t j = 0; j < cols; ++j) {
+        const double d = b[0].get(r * cols + j) - mean;
+        ss += d * d;
+      }
+      const double inv = 1.0 / std::sqrt(ss / static_cast<double>(cols) + eps);
+      for (int64_t j = 0; j < cols; ++j)
+        y[r * cols + j] = (b[0].get(r * cols + j) - mean) * inv * b[1].get(j) + b[2].get(j);
+    }
+    return {y};
+  }
+
+  Traffic traffic(const Case& c) const override {
+    const double n = static_cast<double>(dim(c, "rows") * dim(c, "cols"));
+    double bytes = 0;
+    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    // sum; subtract, square, accumulate; subtract, scale, gamma, beta.
+    return {bytes, 8.0 * n};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<OpContract> make_layernorm() { return std::make_unique<LayerNorm>(); }
+
+}  // namespace foundry

@@ -1,0 +1,78 @@
+// quantize: symmetric per-row absmax int8 quantisation.
+#include <algorithm>
+#include <cmath>
+
+#include "ops/registry.hpp"
+
+namespace foundry {
+namespace {
+
+class Quantize final : public OpContract {
+ public:
+  Quantize() {
+    name = "quantize";
+    kernel_class = KernelClass::F;
+    stage = 3;
+    summary = "Symmetric per-row int8 quantisation with an absmax scale";
+    math = "absmax = max_c |x[r,c]|; scale[r] = absmax / 127 (f32 division); "
+           "q[r,c] = clamp(round_half_away_from_zero(x[r,c] / scale[r]), -127, 127). "
+           "A row with absmax == 0 stores scale 0 and q 0: kernels must test for it, not divide";
+    buffers = {{"x", Role::in, std::nullopt, {"rows", "cols"}},
+               {"q", Role::out, Elem::i8, {"rows", "cols"}},
+               {"scale", Role::out, Elem::f32, {"rows"}}};
+    size_symbols = {"rows", "cols"};
+  }
+
+  std::vector<Shape> shapes(Regime r) const override {
+    switch (r) {
+      case Regime::decode: return {{{"rows", 1}, {"cols", 4096}}, {{"rows", 8}, {"cols", 4096}}, {{"rows", 32}, {"cols", 8192}}};
+      case Regime::prefill: return {{{"rows", 4096}, {"cols", 4096}}};
+      case Regime::odd: return {{{"rows", 7}, {"cols", 1031}}, {{"rows", 33}, {"cols", 3}}, {{"rows", 129}, {"cols", 4097}}};
+    }
+    return {};
+  }
+
+  void generate(const Case& c, std::vector<HostBuffer>& b) const override {
+    fill_normal(b[0], c.seed, 0, magnitude_for_test(c.test_index));
+    // The tiny-magnitude variant also zeroes the last row, so the absmax == 0
+    // rule is exercised; a single-row case keeps its data.
+    const int64_t rows = dim(c, "rows"), cols = dim(c, "cols");
+    if (c.test_index % 3 == 2 && rows > 1)
+      for (int64_t j = 0; j < cols; ++j) b[0].set((rows - 1) * cols + j, 0.0);
+  }
+
+  std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {
+    const int64_t rows = dim(c, "rows"), cols = dim(c, "cols");
+    std::vector<double> q(static_cast<std::size_t>(rows * cols), 0.0), scale(static_cast<std::size_t>(rows));
+    for (int64_t r = 0; r < rows; ++r) {
+      double absmax = 0;
+      for (int64_t j = 0; j < cols; ++j) absmax = std::max(absmax, std::fabs(b[0].get(r * cols + j)));
+      // The stored f32 scale, which is what a consumer dequantises with.
+      scale[r] = round_to(Elem::f32, absmax / 127.0);
+      if (absmax == 0) continue;
+      for (int64_t j = 0; j < cols; ++j)
+        q[r * cols + j] = std::clamp(std::round(b[0].get(r * cols + j) / scale[r]), -127.0, 127.0);
+    }
+    return {q, scale};
+  }
+
+  Traffic traffic(const Case& c) const override {
+    const double n = static_cast<double>(dim(c, "rows") * dim(c, "cols"));
+    double bytes = 0;
+    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    // abs and max; divide, round, clamp.
+    return {bytes, 5.0 * n};
+  }
+
+  Tolerance tolerance(DType, const BufferSpec& out) const override {
+    // q: a float x/scale can fall on the other side of a .5 tie than the
+    // double quotient. scale: one f32 division of an exactly read absmax.
+    return out.name == "q" ? Tolerance{1, 0} : Tolerance{0, 1e-6};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<OpContract> make_quantize() { return std::make_unique<Quantize>(); }
+
+}  // namespace foundry

@@ -1,0 +1,64 @@
+// swiglu: y = silu(gate) * up, the gated MLP activation.
+#include <cmath>
+
+#include "ops/registry.hpp"
+
+namespace foundry {
+namespace {
+
+class SwiGlu final : public OpContract {
+ public:
+  SwiGlu() {
+    name = "swiglu";
+    kernel_class = KernelClass::C;
+    stage = 1;
+    summary = "SiLU-gated linear unit: the activation between a gated MLP's projections";
+    math = "y[r,c] = silu(gate[r,c]) * up[r,c], silu(g) = g / (1 + exp(-g))";
+    buffers = {{"gate", Role::in, std::nullopt, {"rows", "cols"}},
+               {"up", Role::in, std::nullopt, {"rows", "cols"}},
+               {"y", Role::out, std::nullopt, {"rows", "cols"}}};
+    size_symbols = {"rows", "cols"};
+  }
+
+  std::vector<Shape> shapes(Regime r) const override {
+    // cols is the MLP's intermediate width (11008, 14336 in common models).
+    switch (r) {
+      case Regime::decode: return {{{"rows", 1}, {"cols", 14336}}, {{"rows", 8}, {"cols", 11008}}, {{"rows", 64}, {"cols", 14336}}};
+      case Regime::prefill: return {{{"rows", 1024}, {"cols", 14336}}};
+      case Regime::odd: return {{{"rows", 7}, {"cols", 1031}}, {{"rows", 33}, {"cols", 3}}, {{"rows", 129}, {"cols", 4097}}};
+    }
+    return {};
+  }
+
+  void generate(const Case& c, std::vector<HostBuffer>& b) const override {
+    // The gate carries the nonlinearity, so it takes the adversarial magnitude:
+    // large gates overflow exp(-g) in float, which a kernel must survive.
+    const double m = magnitude_for_test(c.test_index);
+    fill_normal(b[0], c.seed, 0, m);
+    fill_normal(b[1], c.seed, 1, 1.0);
+  }
+
+  std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {
+    const int64_t n = dim(c, "rows") * dim(c, "cols");
+    std::vector<double> y(static_cast<std::size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      const double g = b[0].get(i);
+      y[i] = g / (1.0 + std::exp(-g)) * b[1].get(i);
+    }
+    return {y};
+  }
+
+  Traffic traffic(const Case& c) const override {
+    const double n = static_cast<double>(dim(c, "rows") * dim(c, "cols"));
+    double bytes = 0;
+    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    // negate, exp, add, divide, multiply.
+    return {bytes, 5.0 * n};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<OpContract> make_swiglu() { return std::make_unique<SwiGlu>(); }
+
+}  // namespace foundry

@@ -1,0 +1,24 @@
+#include "run/candidate.hpp"
+
+#include "core/hash.hpp"
+
+namespace foundry {
+
+nlohmann::json canonical_json(const Candidate& c) {
+  return {{"op", c.op},           {"backend", c.backend},   {"dtype", to_string(c.dtype)},
+          {"shape", c.shape},     {"params", c.params},     {"template_id", c.template_id},
+          {"knobs", c.knobs},     {"source_sha256", c.source_sha256}};
+}
+
+void finalize_identity(Candidate& c) {
+  c.source_sha256 = sha256_hex(c.source);
+  c.id = sha256_hex(canonical_json(c).dump());
+}
+
+std::string case_key(const Candidate& c) {
+  nlohmann::json k{{"op", c.op}, {"dtype", to_string(c.dtype)}, {"shape", c.shape}, {"params", c.params},
+                   {"seed", c.input_seed}};
+  return k.dump();
+}
+
+}  // namespace foundry

@@ -1,0 +1,276 @@
+#include "run/run.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/cpu_runtime.hpp"
+#include "core/hash.hpp"
+#include "core/expr.hpp"
+#include "ops/registry.hpp"
+#include "run/record.hpp"
+#include "run/sampler.hpp"
+#include "run/session.hpp"
+
+namespace foundry {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+double cpu_copy_gbps(const fs::path& cache_root, const std::string& device) {
+  const fs::path p = cache_root / "cpu" / fmt::format("copy_bandwidth_{}.json", sha256_hex(device).substr(0, 16));
+  if (std::ifstream in(p); in) {
+    json j = json::parse(in, nullptr, false);
+    if (!j.is_discarded() && j.value("device", "") == device && j.value("gbps", 0.0) > 0) return j["gbps"];
+  }
+  ThreadPool pool(static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
+  double gbps = measure_cpu_copy_gbps(pool);
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << json{{"device", device}, {"gbps", gbps}, {"method", "memcpy, all thread counts, median of 9"}}.dump(2);
+  return gbps;
+}
+
+namespace {
+
+struct Progress {
+  std::mutex mu;
+  int total = 0, done = 0, ok = 0;
+  std::map<std::string, int> failed;
+  std::map<std::string, double> best_pct;  // op -> best pct_of_copy
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_print{};
+  bool tty = false;
+
+  void add(const json& rec) {
+    std::lock_guard lk(mu);
+    ++done;
+    const std::string st = rec["status"];
+    if (st == "ok") {
+      ++ok;
+      const auto& pct = rec["bench"]["pct_of_copy"];
+      if (pct.is_number()) best_pct[rec["op"]] = std::max(best_pct[rec["op"]], pct.get<double>());
+    } else {
+      ++failed[st];
+    }
+    print(false);
+  }
+
+  std::string line() const {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::string fails;
+    for (const auto& [k, v] : failed) fails += fmt::format(" {}={}", k, v);
+    std::string best;
+    for (const auto& [op, pct] : best_pct) best += fmt::format(" {}:{:.0f}%", op, pct);
+    return fmt::format("[{}/{}] ok={}{} | {:.2f}/s | best %copy{}", done, total, ok, fails,
+                       secs > 0 ? done / secs : 0.0, best.empty() ? " -" : best);
+  }
+
+  void print(bool final) {
+    auto now = std::chrono::steady_clock::now();
+    if (tty) {
+      std::fprintf(stderr, "\r\033[K%s%s", line().c_str(), final ? "\n" : "");
+    } else if (final || now - last_print > std::chrono::seconds(5)) {
+      std::fprintf(stderr, "%s\n", line().c_str());
+      last_print = now;
+    }
+    std::fflush(stderr);
+  }
+};
+
+struct Job {
+  PlannedCandidate* pc;
+  std::string source_path;
+  BuildResult build;
+  Launch launch;
+};
+
+std::string self_exe() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) throw std::runtime_error("cannot locate the foundry executable for worker processes");
+  return p.string();
+}
+
+}  // namespace
+
+RunSummary run(const RunConfig& cfg) {
+  if (cfg.backend != "cpu")
+    throw std::invalid_argument(fmt::format("--backend {}: unknown or unavailable backend (available: cpu)", cfg.backend));
+  if (cfg.mode != "random") throw std::invalid_argument(fmt::format("--mode {}: unknown sampler (available: random)", cfg.mode));
+  if (cfg.per_op < 1) throw std::invalid_argument(fmt::format("--n {}: must be at least 1", cfg.per_op));
+  if (cfg.workers < 1) throw std::invalid_argument(fmt::format("--workers {}: must be at least 1", cfg.workers));
+  if (cfg.correctness_tests < 1)
+    throw std::invalid_argument(fmt::format("--correctness-tests {}: must be at least 1", cfg.correctness_tests));
+
+  const auto& reg = Registry::instance();
+  for (const auto& o : cfg.ops) reg.get(o);  // unknown op -> error naming it
+
+  auto templates = discover_templates(cfg.template_root);
+  std::map<std::string, std::vector<const KernelTemplate*>> by_op;
+  for (const auto& t : templates)
+    if (t.backend == cfg.backend) by_op[t.op].push_back(&t);
+  for (auto& [op, ts] : by_op)
+    if (!reg.find(op)) throw std::runtime_error(fmt::format("templates for unknown op '{}' under {}", op, cfg.template_root.string()));
+
+  std::vector<const OpContract*> ops;
+  if (cfg.ops.empty()) {
+    for (const auto& o : reg.ops())
+      if (by_op.count(o->name)) ops.push_back(o.get());
+  } else {
+    for (const auto& o : cfg.ops) {
+      if (!by_op.count(o)) throw std::invalid_argument(fmt::format("op '{}' has no {} templates yet", o, cfg.backend));
+      ops.push_back(&reg.get(o));
+    }
+  }
+
+  CpuBackend backend(cfg.cxx, cfg.cache_root);
+  Session session(cfg.session_dir);
+
+  RecordEnv env;
+  env.backend = backend.name();
+  env.device = backend.device_name();
+  env.compiler = backend.compiler_identity();
+  env.copy_gbps = cpu_copy_gbps(cfg.cache_root, env.device);
+  env.run_seed = cfg.seed;
+
+  // session.json keeps the first run's header and appends each run's config.
+  json sj = session.read_json("session.json");
+  if (!sj.is_object()) sj = json{{"created", now_iso()}, {"runs", json::array()}};
+  sj["foundry_version"] = FOUNDRY_VERSION;
+  sj["backend"] = env.backend;
+  sj["device"] = env.device;
+  sj["compiler"] = env.compiler;
+  sj["copy_gbps"] = env.copy_gbps;
+  std::vector<std::string> regime_names, dtype_names, op_names;
+  for (auto r : cfg.regimes) regime_names.push_back(to_string(r));
+  for (auto d : cfg.dtypes) dtype_names.push_back(to_string(d));
+  for (auto* o : ops) op_names.push_back(o->name);
+  sj["runs"].push_back({{"command", cfg.command_line}, {"ops", op_names}, {"n_per_op", cfg.per_op}, {"mode", cfg.mode},
+                        {"seed", cfg.seed}, {"shapes", regime_names}, {"dtypes", dtype_names},
+                        {"correctness_tests", cfg.correctness_tests}, {"warmup", cfg.bench.warmup},
+                        {"max_repeats", cfg.bench.max_repeats}, {"workers", cfg.workers}});
+  session.write_json("session.json", sj);
+
+  // Plan every op's candidates; drop those already recorded.
+  SamplerConfig sc{cfg.mode, cfg.seed, cfg.per_op, cfg.regimes, cfg.dtypes};
+  std::vector<PlannedCandidate> plan;
+  RunSummary summary;
+  json sampler_state{{"mode", cfg.mode}, {"seed", cfg.seed}, {"per_op", json::object()}};
+  for (const auto* op : ops) {
+    auto p = plan_random(*op, by_op[op->name], backend, sc);
+    sampler_state["per_op"][op->name] = p.size();
+    for (auto& c : p) {
+      ++summary.planned;
+      if (session.recorded(c.candidate.id)) {
+        ++summary.skipped;
+        continue;
+      }
+      plan.push_back(std::move(c));
+    }
+  }
+  session.write_json("sampler_state.json", sampler_state);
+
+  Progress progress;
+  progress.total = static_cast<int>(plan.size());
+  progress.tty = cfg.progress_tty;
+  auto record = [&](const json& rec) {
+    if (session.append(rec)) {
+      progress.add(rec);
+      std::lock_guard lk(progress.mu);
+      ++summary.recorded;
+      ++summary.by_status[rec["status"].get<std::string>()];
+    }
+  };
+
+  const int jobs = cfg.jobs > 0 ? cfg.jobs : std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
+  const std::size_t batch = static_cast<std::size_t>(std::max(16, 4 * jobs));
+  std::vector<std::unique_ptr<WorkerProcess>> workers;
+  const std::string exe = self_exe();
+  for (int w = 0; w < cfg.workers; ++w) workers.push_back(std::make_unique<WorkerProcess>(exe, cfg.backend));
+
+  for (std::size_t b0 = 0; b0 < plan.size(); b0 += batch) {
+    const std::size_t b1 = std::min(plan.size(), b0 + batch);
+    // Phase 1: compile the batch in parallel (nothing is being timed meanwhile).
+    std::vector<Job> compiled;
+    std::mutex cmu;
+    std::atomic<std::size_t> next{b0};
+    auto compile_worker = [&] {
+      for (std::size_t i = next++; i < b1; i = next++) {
+        PlannedCandidate& pc = plan[i];
+        const Candidate& c = pc.candidate;
+        const OpContract& op = reg.get(c.op);
+        std::string src_path = session.write_kernel(c.source_sha256, backend.source_extension(), c.source);
+        if (!pc.violated.empty()) {
+          record(make_record(op, c, src_path, Status::invalid_knobs, "constraint violated: " + pc.violated,
+                             std::nullopt, nullptr, nullptr, env));
+          continue;
+        }
+        Launch launch;
+        try {
+          auto syms = expression_symbols(c.shape, c.knobs);
+          launch.grid = eval_int(pc.tmpl->launch.count("grid") ? pc.tmpl->launch.at("grid") : "1", syms);
+          launch.threads = static_cast<int>(eval_int(pc.tmpl->launch.count("threads") ? pc.tmpl->launch.at("threads") : "1", syms));
+        } catch (const std::exception& e) {
+          record(make_record(op, c, src_path, Status::launch_error, e.what(), std::nullopt, nullptr, nullptr, env));
+          continue;
+        }
+        BuildResult br = backend.compile(c.source, template_flags(*pc.tmpl, c.knobs));
+        if (!br.ok) {
+          record(make_record(op, c, src_path, br.status, "compilation failed", launch, &br, nullptr, env));
+          continue;
+        }
+        std::lock_guard lk(cmu);
+        compiled.push_back(Job{&pc, src_path, std::move(br), launch});
+      }
+    };
+    std::vector<std::thread> cthreads;
+    for (int j = 0; j < jobs; ++j) cthreads.emplace_back(compile_worker);
+    for (auto& t : cthreads) t.join();
+
+    // Phase 2: evaluate, grouped by case so a worker reuses inputs and reference.
+    std::map<std::string, std::vector<Job*>> groups;
+    for (auto& j : compiled) groups[case_key(j.pc->candidate)].push_back(&j);
+    std::deque<std::vector<Job*>> queue;
+    for (auto& [k, g] : groups) queue.push_back(g);
+    std::mutex qmu;
+    auto eval_worker = [&](WorkerProcess& wp) {
+      for (;;) {
+        std::vector<Job*> g;
+        {
+          std::lock_guard lk(qmu);
+          if (queue.empty()) return;
+          g = std::move(queue.front());
+          queue.pop_front();
+        }
+        for (Job* j : g) {
+          const Candidate& c = j->pc->candidate;
+          const OpContract& op = reg.get(c.op);
+          EvalRequest req{c.op, c.dtype, c.shape, c.params, c.input_seed, j->build.artifact.string(),
+                          j->launch.grid, j->launch.threads, cfg.correctness_tests, cfg.bench};
+          EvalResult er = wp.evaluate(req, cfg.limits);
+          record(make_record(op, c, j->source_path, er.status, er.error, j->launch, &j->build, &er, env));
+        }
+      }
+    };
+    std::vector<std::thread> ethreads;
+    for (auto& w : workers) ethreads.emplace_back(eval_worker, std::ref(*w));
+    for (auto& t : ethreads) t.join();
+  }
+  progress.print(true);
+  return summary;
+}
+
+}  // namespace foundry

@@ -1,0 +1,50 @@
+// `foundry run`: the coordinator. It samples candidates, compiles them in a
+// thread pool, hands them to worker processes grouped by case, and is the only
+// writer of the session log.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/types.hpp"
+#include "harness/evaluate.hpp"
+#include "harness/worker_process.hpp"
+
+namespace foundry {
+
+struct RunConfig {
+  std::vector<std::string> ops;  // empty: every op with templates for the backend
+  int per_op = 8;
+  std::string backend = "cpu";
+  int workers = 1;
+  int jobs = 0;  // parallel compiles; 0 = number of cores
+  std::string mode = "random";
+  uint64_t seed = 1;
+  std::vector<Regime> regimes;
+  std::vector<DType> dtypes;
+  std::filesystem::path session_dir;
+  std::filesystem::path template_root;
+  std::filesystem::path cache_root;
+  std::string cxx;
+  int correctness_tests = 3;
+  BenchConfig bench;
+  WorkerLimits limits;
+  bool progress_tty = false;  // live line on a terminal, else periodic plain lines
+  std::string command_line;
+};
+
+struct RunSummary {
+  int planned = 0;
+  int skipped = 0;  // already recorded in the session
+  int recorded = 0;
+  std::map<std::string, int> by_status;
+};
+
+// Throws std::invalid_argument / std::runtime_error with a message naming the
+// bad op, flag, file or directory.
+RunSummary run(const RunConfig& cfg);
+
+// Copy bandwidth of the cpu, measured once per device and cached under cache_root.
+double cpu_copy_gbps(const std::filesystem::path& cache_root, const std::string& device);
+
+}  // namespace foundry

@@ -1,0 +1,127 @@
+#include "run/session.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace foundry {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::vector<json> read_ndjson(const fs::path& p, int* bad_lines) {
+  std::vector<json> out;
+  std::ifstream in(p);
+  if (!in) return out;
+  std::string line;
+  int bad = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      ++bad;
+      continue;
+    }
+    out.push_back(std::move(j));
+  }
+  if (bad_lines) *bad_lines = bad;
+  return out;
+}
+
+Session::Session(fs::path dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  fs::create_directories(dir_ / "kernels", ec);
+  if (ec) throw std::runtime_error(fmt::format("session directory {}: {}", dir_.string(), ec.message()));
+  const fs::path log = attempts_path();
+  // Drop a torn tail: everything after the last newline.
+  if (fs::exists(log)) {
+    std::ifstream in(log, std::ios::binary);
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!all.empty() && all.back() != '\n') {
+      auto keep = all.rfind('\n');
+      fs::resize_file(log, keep == std::string::npos ? 0 : keep + 1);
+    }
+  }
+  fd_ = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0)
+    throw std::runtime_error(fmt::format("session directory {}: cannot write {}: {}", dir_.string(), log.string(), strerror(errno)));
+  for (const auto& r : read_ndjson(log))
+    if (r.contains("id")) ids_.insert(r["id"].get<std::string>());
+}
+
+Session::~Session() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool Session::recorded(const std::string& id) const {
+  std::lock_guard lk(mu_);
+  return ids_.count(id) > 0;
+}
+
+std::size_t Session::recorded_count() const {
+  std::lock_guard lk(mu_);
+  return ids_.size();
+}
+
+bool Session::append(const json& record) {
+  std::lock_guard lk(mu_);
+  const std::string id = record.at("id").get<std::string>();
+  if (ids_.count(id)) return false;
+  std::string line = record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  // One write() per record on an O_APPEND descriptor, then fsync: a kill can
+  // leave at most a torn last line, which the next open drops.
+  const char* p = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(fmt::format("{}: write failed: {}", attempts_path().string(), strerror(errno)));
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  ::fsync(fd_);
+  ids_.insert(id);
+  return true;
+}
+
+std::string Session::write_kernel(const std::string& sha, const std::string& ext, const std::string& source) {
+  const std::string rel = fmt::format("kernels/{}.{}", sha, ext);
+  const fs::path p = dir_ / rel;
+  if (!fs::exists(p)) {
+    const fs::path tmp = p.string() + fmt::format(".tmp{}", getpid());
+    {
+      std::ofstream out(tmp, std::ios::binary);
+      out << source;
+      if (!out) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
+    }
+    fs::rename(tmp, p);
+  }
+  return rel;
+}
+
+void Session::write_json(const std::string& name, const json& j) const {
+  const fs::path p = dir_ / name;
+  const fs::path tmp = p.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << j.dump(2) << "\n";
+    if (!out) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
+  }
+  fs::rename(tmp, p);
+}
+
+json Session::read_json(const std::string& name) const {
+  std::ifstream in(dir_ / name);
+  if (!in) return json();
+  json j = json::parse(in, nullptr, false);
+  return j.is_discarded() ? json() : j;
+}
+
+}  // namespace foundry

@@ -1,0 +1,49 @@
+// A session directory: session.json, attempts.ndjson (append-only, one writer,
+// fsync per record), kernels/<sha>.<ext>, sampler_state.json.
+#pragma once
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace foundry {
+
+// Reads an NDJSON file, tolerating a torn last line. Lines that do not parse
+// are skipped and counted in `bad_lines` when given.
+std::vector<nlohmann::json> read_ndjson(const std::filesystem::path& p, int* bad_lines = nullptr);
+
+class Session {
+ public:
+  // Creates the directory if needed; throws naming the path when it cannot be
+  // written. Truncates a torn last line of attempts.ndjson (an append that was
+  // cut off never became a record) and loads the ids already recorded.
+  explicit Session(std::filesystem::path dir);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path attempts_path() const { return dir_ / "attempts.ndjson"; }
+  bool recorded(const std::string& id) const;
+  std::size_t recorded_count() const;
+
+  // Appends one record and fsyncs. Thread-safe; records with an id already
+  // present are dropped (returns false).
+  bool append(const nlohmann::json& record);
+  // Writes kernels/<sha>.<ext> once; returns its path relative to the session.
+  std::string write_kernel(const std::string& sha, const std::string& ext, const std::string& source);
+  // Atomic replace of a small JSON file in the session directory.
+  void write_json(const std::string& name, const nlohmann::json& j) const;
+  nlohmann::json read_json(const std::string& name) const;
+
+ private:
+  std::filesystem::path dir_;
+  int fd_ = -1;
+  mutable std::mutex mu_;
+  std::set<std::string> ids_;
+};
+
+}  // namespace foundry

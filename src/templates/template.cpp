@@ -1,0 +1,223 @@
+#include "templates/template.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace foundry {
+
+namespace fs = std::filesystem;
+
+const KnobSpec* KernelTemplate::knob(const std::string& name) const {
+  for (const auto& k : knobs)
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+double KernelTemplate::space_size() const {
+  double n = 1;
+  for (const auto& k : knobs) n *= static_cast<double>(k.domain.size());
+  return n;
+}
+
+namespace {
+
+[[noreturn]] void fail(const fs::path& p, int line, const std::string& msg) {
+  throw std::runtime_error(line > 0 ? fmt::format("{}:{}: {}", p.string(), line, msg)
+                                    : fmt::format("{}: {}", p.string(), msg));
+}
+
+const std::regex& placeholder_re() {
+  static const std::regex re(R"(\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\})");
+  return re;
+}
+
+// Knob names referenced by an expression (identifier tokens that are knobs).
+void mark_used(const std::string& expr, const std::vector<KnobSpec>& knobs, std::set<std::string>& used) {
+  static const std::regex ident(R"([A-Za-z_][A-Za-z0-9_]*)");
+  for (auto it = std::sregex_iterator(expr.begin(), expr.end(), ident); it != std::sregex_iterator(); ++it)
+    for (const auto& k : knobs)
+      if (k.name == it->str()) used.insert(k.name);
+}
+
+}  // namespace
+
+KernelTemplate load_template(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) fail(path, 0, "cannot open template");
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+
+  // Front matter: comment lines between "// ---" and "// ---" at the top.
+  auto strip = [](const std::string& l) -> std::optional<std::string> {
+    if (l.rfind("//", 0) != 0) return std::nullopt;
+    std::string s = l.substr(2);
+    if (!s.empty() && s[0] == ' ') s.erase(0, 1);
+    return s;
+  };
+  if (lines.empty() || strip(lines[0]).value_or("") != "---")
+    fail(path, 1, "template must open with a '// ---' front-matter block");
+  std::string yaml;
+  std::size_t end = 0;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    auto s = strip(lines[i]);
+    if (!s) fail(path, static_cast<int>(i + 1), "front matter ended without a closing '// ---'");
+    if (*s == "---") { end = i; break; }
+    yaml += *s + "\n";
+  }
+  if (end == 0) fail(path, 0, "front matter has no closing '// ---'");
+
+  KernelTemplate t;
+  t.path = path;
+  YAML::Node fm;
+  try {
+    fm = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    fail(path, e.mark.line >= 0 ? e.mark.line + 2 : 0, fmt::format("front matter: {}", e.msg));
+  }
+  try {
+    for (const char* key : {"id", "op", "backend"})
+      if (!fm[key]) fail(path, 0, fmt::format("front matter lacks '{}'", key));
+    t.id = fm["id"].as<std::string>();
+    t.op = fm["op"].as<std::string>();
+    t.backend = fm["backend"].as<std::string>();
+    if (fm["summary"]) t.summary = fm["summary"].as<std::string>();
+    if (fm["knobs"]) {
+      for (const auto& kv : fm["knobs"]) {
+        KnobSpec k{kv.first.as<std::string>(), kv.second.as<std::vector<int64_t>>()};
+        if (k.domain.empty()) fail(path, 0, fmt::format("knob {} has an empty domain", k.name));
+        t.knobs.push_back(std::move(k));
+      }
+    }
+    if (fm["constraints"]) t.constraints = fm["constraints"].as<std::vector<std::string>>();
+    if (fm["launch"]) t.launch = fm["launch"].as<std::map<std::string, std::string>>();
+    if (fm["flags_if"]) t.flags_if = fm["flags_if"].as<std::map<std::string, std::vector<std::string>>>();
+    for (const auto& key : fm) {
+      static const std::set<std::string> known{"id", "op", "backend", "summary", "knobs", "constraints", "launch", "flags_if"};
+      if (!known.count(key.first.as<std::string>()))
+        fail(path, 0, fmt::format("front matter: unknown key '{}'", key.first.as<std::string>()));
+    }
+  } catch (const YAML::Exception& e) {
+    fail(path, e.mark.line >= 0 ? e.mark.line + 2 : 0, fmt::format("front matter: {}", e.msg));
+  }
+  if (path.stem().string() != t.id)
+    fail(path, 0, fmt::format("id '{}' does not match the file name", t.id));
+
+  std::ostringstream body;
+  for (std::size_t i = end + 1; i < lines.size(); ++i) body << lines[i] << "\n";
+  t.body = body.str();
+  t.body_first_line = static_cast<int>(end + 2);
+
+  // Strictness: every placeholder names a knob; every knob is used somewhere.
+  std::set<std::string> used;
+  for (std::size_t i = end + 1; i < lines.size(); ++i) {
+    const auto& l = lines[i];
+    for (auto it = std::sregex_iterator(l.begin(), l.end(), placeholder_re()); it != std::sregex_iterator(); ++it) {
+      std::string name = (*it)[1].str();
+      if (!t.knob(name)) fail(path, static_cast<int>(i + 1), fmt::format("unknown placeholder {{{{{}}}}}", name));
+      used.insert(name);
+    }
+    std::string stripped = std::regex_replace(l, placeholder_re(), "");
+    if (stripped.find("{{") != std::string::npos)
+      fail(path, static_cast<int>(i + 1), "malformed placeholder");
+  }
+  for (const auto& c : t.constraints) mark_used(c, t.knobs, used);
+  for (const auto& [k, e] : t.launch) mark_used(e, t.knobs, used);
+  for (const auto& [k, f] : t.flags_if) {
+    if (!t.knob(k)) fail(path, 0, fmt::format("flags_if names unknown knob {}", k));
+    used.insert(k);
+  }
+  for (const auto& k : t.knobs)
+    if (!used.count(k.name)) fail(path, 0, fmt::format("knob {} is declared but never used", k.name));
+  return t;
+}
+
+std::vector<KernelTemplate> discover_templates(const fs::path& root) {
+  std::vector<KernelTemplate> out;
+  if (!fs::is_directory(root)) throw std::runtime_error(fmt::format("template directory {} does not exist", root.string()));
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file()) continue;
+    auto ext = e.path().extension().string();
+    if (ext == ".cpp" || ext == ".cu") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    auto rel = fs::relative(f, root);
+    std::vector<std::string> parts;
+    for (const auto& p : rel) parts.push_back(p.string());
+    if (parts.size() != 3) fail(f, 0, "templates live at <root>/<op>/<backend>/<id>.<ext>");
+    KernelTemplate t = load_template(f);
+    if (t.op != parts[0]) fail(f, 0, fmt::format("op '{}' does not match directory '{}'", t.op, parts[0]));
+    if (t.backend != parts[1]) fail(f, 0, fmt::format("backend '{}' does not match directory '{}'", t.backend, parts[1]));
+    for (const auto& o : out)
+      if (o.id == t.id && o.backend == t.backend) fail(f, 0, fmt::format("duplicate template id '{}'", t.id));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+fs::path default_template_root() {
+  if (const char* env = std::getenv("FOUNDRY_TEMPLATES"); env && *env) return env;
+  return fs::path(FOUNDRY_SOURCE_DIR) / "templates";
+}
+
+std::string render(const KernelTemplate& t, const Knobs& knobs) {
+  for (const auto& k : t.knobs)
+    if (!knobs.count(k.name)) throw std::runtime_error(fmt::format("{}: knob {} has no value", t.path.string(), k.name));
+  std::string out;
+  std::istringstream in(t.body);
+  int line = t.body_first_line;
+  for (std::string l; std::getline(in, l); ++line) {
+    std::string r;
+    auto last = l.cbegin();
+    for (auto it = std::sregex_iterator(l.begin(), l.end(), placeholder_re()); it != std::sregex_iterator(); ++it) {
+      auto v = knobs.find((*it)[1].str());
+      if (v == knobs.end())
+        throw std::runtime_error(fmt::format("{}:{}: unknown placeholder {}", t.path.string(), line, it->str()));
+      r.append(last, l.cbegin() + it->position());
+      r += std::to_string(v->second);
+      last = l.cbegin() + it->position() + it->length();
+    }
+    r.append(last, l.cend());
+    out += r + "\n";
+  }
+  return out;
+}
+
+Symbols expression_symbols(const Shape& shape, const Knobs& knobs) {
+  Symbols s(shape.begin(), shape.end());
+  for (const auto& [k, v] : knobs) s[k] = v;
+  return s;
+}
+
+std::string violated_constraint(const KernelTemplate& t, const Shape& shape, const Knobs& knobs) {
+  auto syms = expression_symbols(shape, knobs);
+  for (const auto& c : t.constraints) {
+    double v;
+    try {
+      v = eval_expr(c, syms);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("{}: constraint: {}", t.path.string(), e.what()));
+    }
+    if (v == 0) return c;
+  }
+  return {};
+}
+
+std::vector<std::string> template_flags(const KernelTemplate& t, const Knobs& knobs) {
+  std::vector<std::string> f;
+  for (const auto& [k, flags] : t.flags_if) {
+    auto it = knobs.find(k);
+    if (it != knobs.end() && it->second != 0) f.insert(f.end(), flags.begin(), flags.end());
+  }
+  return f;
+}
+
+}  // namespace foundry
