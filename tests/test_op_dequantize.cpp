@@ -40,7 +40,8 @@ TEST(Dequantize, GeneratorDrawsInt8CodesAndPositiveScales) {
       EXPECT_GE(b[1].get(r), m * 1e-3 * (1 - 1e-6));
       EXPECT_LE(b[1].get(r), m * (1 + 1e-6));
     }
-    for (double v : op.reference(c, b)[0]) EXPECT_TRUE(std::isfinite(round_to(Elem::f16, v)));
+    const auto y = op.reference(c, b)[0];
+    for (double v : y) EXPECT_TRUE(std::isfinite(round_to(Elem::f16, v)));
   }
 }
 

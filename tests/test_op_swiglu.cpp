@@ -31,7 +31,8 @@ TEST(SwiGlu, LargeGatesGiveFiniteOutputs) {
   Case c{"swiglu", DType::f16, {{"rows", 33}, {"cols", 3}}, {}, 3, 1};
   auto b = op.allocate(c);
   op.generate(c, b);
-  for (double v : op.reference(c, b)[0]) EXPECT_TRUE(std::isfinite(v));
+  const auto y = op.reference(c, b)[0];
+  for (double v : y) EXPECT_TRUE(std::isfinite(v));
 }
 
 TEST(SwiGlu, GeneratorIsDeterministicPerSeed) {

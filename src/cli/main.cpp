@@ -62,14 +62,19 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", FOUNDRY_VERSION);
   std::string template_root = default_template_root().string();
-  app.add_option("--templates", template_root, "template root (templates/<op>/<backend>/<id>.<ext>)")->envname("FOUNDRY_TEMPLATES");
+  auto add_template_option = [&](CLI::App* sub) {
+    sub->add_option("--templates", template_root, "template root (templates/<op>/<backend>/<id>.<ext>)")
+        ->envname("FOUNDRY_TEMPLATES");
+  };
 
   auto* list = app.add_subcommand("list", "list every op with its class, curriculum stage and templates per backend");
   bool list_json = false;
   list->add_flag("--json", list_json, "print a JSON array");
+  add_template_option(list);
 
   auto* runc = app.add_subcommand("run", "generate, check and benchmark kernel variants into a session");
   RunConfig cfg;
+  add_template_option(runc);
   std::vector<std::string> shapes{"all"};
   std::vector<std::string> dtypes{"f32", "f16", "bf16"};
   std::string session_dir;

@@ -52,6 +52,7 @@ struct Progress {
   std::map<std::string, double> best_pct;  // op -> best pct_of_copy
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_print{};
+  int last_printed_done = -1;
   bool tty = false;
 
   void add(const json& rec) {
@@ -82,9 +83,10 @@ struct Progress {
     auto now = std::chrono::steady_clock::now();
     if (tty) {
       std::fprintf(stderr, "\r\033[K%s%s", line().c_str(), final ? "\n" : "");
-    } else if (final || now - last_print > std::chrono::seconds(5)) {
+    } else if ((final && last_printed_done != done) || now - last_print > std::chrono::seconds(5)) {
       std::fprintf(stderr, "%s\n", line().c_str());
       last_print = now;
+      last_printed_done = done;
     }
     std::fflush(stderr);
   }
@@ -195,7 +197,8 @@ RunSummary run(const RunConfig& cfg) {
     }
   };
 
-  const int jobs = cfg.jobs > 0 ? cfg.jobs : std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
+  const int64_t cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+  const int jobs = cfg.jobs > 0 ? cfg.jobs : static_cast<int>(cores);
   const std::size_t batch = static_cast<std::size_t>(std::max(16, 4 * jobs));
   std::vector<std::unique_ptr<WorkerProcess>> workers;
   const std::string exe = self_exe();
@@ -222,7 +225,9 @@ RunSummary run(const RunConfig& cfg) {
         try {
           auto syms = expression_symbols(c.shape, c.knobs);
           launch.grid = eval_int(pc.tmpl->launch.count("grid") ? pc.tmpl->launch.at("grid") : "1", syms);
-          launch.threads = static_cast<int>(eval_int(pc.tmpl->launch.count("threads") ? pc.tmpl->launch.at("threads") : "1", syms));
+          // Threads beyond the cores are not real parallelism: record what runs.
+          launch.threads = static_cast<int>(std::clamp<int64_t>(
+              eval_int(pc.tmpl->launch.count("threads") ? pc.tmpl->launch.at("threads") : "1", syms), 1, cores));
         } catch (const std::exception& e) {
           record(make_record(op, c, src_path, Status::launch_error, e.what(), std::nullopt, nullptr, nullptr, env));
           continue;

@@ -1,0 +1,32 @@
+# foundry: `make demo` runs a CPU dataset generation, `make test` runs the test suite.
+# Both install missing Debian packages first.
+
+DEBIAN_PACKAGES := cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev \
+                   libyaml-cpp-dev libmuparser-dev libssl-dev libgtest-dev
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+DEMO_DIR ?= runs/demo-$(shell date +%Y%m%d-%H%M%S)
+
+.PHONY: deps build test demo clean
+
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	./$(BUILD_DIR)/foundry run -n 12 --session-dir $(DEMO_DIR)
+	@echo "demo session written to $(DEMO_DIR) (records: $(DEMO_DIR)/attempts.ndjson)"
+
+clean:
+	rm -rf $(BUILD_DIR)

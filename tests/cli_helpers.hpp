@@ -1,0 +1,62 @@
+// Helpers for tests that drive the real foundry binary in real processes.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/process.hpp"
+
+namespace foundry_test {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the test temp dir, unique per test.
+inline fs::path scratch_dir(const std::string& tag) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path d = fs::path(::testing::TempDir()) / "foundry-tests" / (std::string(info->test_suite_name()) + "." + info->name() + "." + tag);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+// Shared compile cache for the whole suite, so each variant compiles once.
+inline fs::path shared_cache() {
+  fs::path d = fs::path(::testing::TempDir()) / "foundry-tests" / "cache";
+  fs::create_directories(d);
+  return d;
+}
+
+inline foundry::ProcessResult foundry_cmd(const std::vector<std::string>& args, const fs::path& cache = shared_cache(),
+                                          double timeout_s = 600) {
+  std::vector<std::string> argv{"env", "FOUNDRY_CACHE_DIR=" + cache.string(), FOUNDRY_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return foundry::run_process(argv, timeout_s);
+}
+
+inline std::vector<nlohmann::json> read_records(const fs::path& session) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(session / "attempts.ndjson");
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.push_back(nlohmann::json::parse(l));
+  return out;
+}
+
+inline std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+inline const std::string kFixtureTemplates = std::string(FOUNDRY_TEST_DIR) + "/fixtures/templates";
+
+// Settings that keep test runs short: small shapes, few timed repeats.
+inline std::vector<std::string> quick_flags() {
+  return {"--shapes", "decode", "odd", "--repeats", "5", "--warmup", "1", "--no-flush", "--correctness-tests", "2"};
+}
+
+}  // namespace foundry_test

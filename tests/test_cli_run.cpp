@@ -1,0 +1,131 @@
+// End-to-end runs of the real binary: real compiles, worker processes, files.
+#include <signal.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "cli_helpers.hpp"
+
+using namespace foundry_test;
+
+TEST(RunFaults, EveryFaultIsRecordedWithItsStatusAndTheRunGoesOn) {
+  auto d = scratch_dir("s");
+  std::vector<std::string> args{"run", "--templates", kFixtureTemplates, "--ops", "rmsnorm", "-n", "8",
+                                "--dtypes", "f32", "--bench-timeout", "3", "--session-dir", d.string()};
+  for (const auto& f : quick_flags()) args.push_back(f);
+  auto r = foundry_cmd(args);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, std::string> status;
+  for (const auto& rec : read_records(d)) status[rec["template_id"]] = rec["status"];
+  const std::map<std::string, std::string> expected{
+      {"fault_segfault", "runtime_fault"}, {"fault_hang", "timeout"},        {"fault_copy_input", "mismatch"},
+      {"fault_skip_last", "unwritten"},    {"fault_nan", "nonfinite"},       {"fault_syntax", "compile_error"},
+      {"fault_constraint", "invalid_knobs"}, {"good_reference", "ok"}};
+  EXPECT_EQ(status, expected) << r.output;
+  for (const auto& rec : read_records(d)) {
+    if (rec["status"] == "ok") {
+      EXPECT_TRUE(rec["correctness"]["ok"].get<bool>());
+      EXPECT_GT(rec["bench"]["latency_us"]["p50"].get<double>(), 0);
+      EXPECT_GT(rec["bench"]["gbps"].get<double>(), 0);
+    } else {
+      EXPECT_FALSE(rec["correctness"]["ok"].get<bool>()) << rec.dump();
+      EXPECT_TRUE(rec["bench"]["latency_us"].is_null()) << "a failed variant is never timed";
+    }
+    if (rec["status"] == "compile_error") EXPECT_FALSE(rec["build"]["log"].get<std::string>().empty());
+    if (rec["status"] == "invalid_knobs") EXPECT_TRUE(rec["build"]["ms"].is_null()) << "never compiled";
+  }
+}
+
+TEST(RunRecords, CarryEveryFieldToolsRelyOn) {
+  auto d = scratch_dir("s");
+  std::vector<std::string> args{"run", "--ops", "rmsnorm", "-n", "2", "--dtypes", "bf16", "--session-dir", d.string()};
+  for (const auto& f : quick_flags()) args.push_back(f);
+  auto r = foundry_cmd(args);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto recs = read_records(d);
+  ASSERT_EQ(recs.size(), 2u);
+  for (const auto& rec : recs) {
+    for (const char* k : {"id", "op", "kernel_class", "backend", "dtype", "shape", "params", "template_id", "knobs",
+                          "status", "source_path", "build", "correctness", "bench", "env", "ts"})
+      EXPECT_TRUE(rec.contains(k)) << k;
+    for (const char* k : {"ok", "ms", "cache_hit"}) EXPECT_TRUE(rec["build"].contains(k)) << k;
+    for (const char* k : {"ok", "max_abs_err", "max_rel_err", "n_tests"}) EXPECT_TRUE(rec["correctness"].contains(k)) << k;
+    for (const char* k : {"latency_us", "gbps", "pct_of_copy"}) EXPECT_TRUE(rec["bench"].contains(k)) << k;
+    EXPECT_TRUE(rec["env"].contains("foundry_version"));
+    EXPECT_EQ(rec["id"].get<std::string>().size(), 64u);
+    EXPECT_TRUE(std::filesystem::exists(d / rec["source_path"].get<std::string>()));
+    EXPECT_TRUE(rec["shape"].contains("rows") && rec["shape"].contains("cols"));
+  }
+  EXPECT_TRUE(std::filesystem::exists(d / "session.json"));
+  EXPECT_TRUE(std::filesystem::exists(d / "sampler_state.json"));
+}
+
+TEST(RunTemplates, EveryShippedTemplateOfTheFirstOpsHasCorrectVariants) {
+  auto d = scratch_dir("s");
+  std::vector<std::string> args{"run", "--ops", "rmsnorm", "softmax", "swiglu", "-n", "8", "--session-dir", d.string()};
+  for (const auto& f : quick_flags()) args.push_back(f);
+  auto r = foundry_cmd(args);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, int> ok;
+  std::set<std::string> templates;
+  for (const auto& rec : read_records(d)) {
+    templates.insert(rec["template_id"]);
+    if (rec["status"] == "ok") ++ok[rec["template_id"]];
+    EXPECT_NE(rec["status"], "harness_error") << rec.dump();
+  }
+  EXPECT_EQ(templates.size(), 6u);
+  for (const auto& t : templates) EXPECT_GE(ok[t], 1) << t << " has no correct variant";
+}
+
+TEST(RunResume, SigkillThenRerunLosesAndDuplicatesNothing) {
+  auto d = scratch_dir("s");
+  auto cache = scratch_dir("cache");  // cold cache: the run is slow enough to be killed midway
+  std::vector<std::string> args{"run", "--ops", "rmsnorm", "softmax", "-n", "6", "--dtypes", "f32", "--session-dir",
+                                (d / "s").string()};
+  for (const auto& f : quick_flags()) args.push_back(f);
+
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setpgid(0, 0);
+    setenv("FOUNDRY_CACHE_DIR", cache.c_str(), 1);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::vector<char*> av{const_cast<char*>(FOUNDRY_BINARY)};
+    for (auto& a : args) av.push_back(a.data());
+    av.push_back(nullptr);
+    execv(FOUNDRY_BINARY, av.data());
+    _exit(127);
+  }
+  // Wait for some records, then kill the coordinator and everything it started.
+  const auto log = d / "s" / "attempts.ndjson";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (std::filesystem::exists(log) && read_records(d / "s").size() >= 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(-pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  const auto before = read_records(d / "s");
+  ASSERT_GE(before.size(), 3u);
+  ASSERT_LT(before.size(), 12u) << "the run finished before it could be killed";
+
+  auto r = foundry_cmd(args, cache);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto after = read_records(d / "s");
+  std::set<std::string> ids;
+  for (const auto& rec : after) EXPECT_TRUE(ids.insert(rec["id"].get<std::string>()).second) << "duplicate record";
+  for (const auto& rec : before) EXPECT_TRUE(ids.count(rec["id"].get<std::string>())) << "lost record";
+  EXPECT_EQ(after.size(), 12u);
+  EXPECT_NE(r.output.find("already recorded"), std::string::npos);
+
+  // A third run has nothing left to do.
+  auto again = foundry_cmd(args, cache);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(read_records(d / "s").size(), 12u);
+}
