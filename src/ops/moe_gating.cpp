@@ -40,7 +40,7 @@ class MoeGating final : public OpContract {
   }
 
   void generate(const Case& c, std::vector<HostBuffer>& b) const override {
-    // Distinct, evenly spaced logits in about [-2, 2) * magnitude per row: no
+    // Distinct, evenly spaced logits within about +-4 * magnitude per row: no
     // ties in any dtype, and at magnitude 64 exp() overflows f32 unless the
     // kernel subtracts the row max.
     const int64_t tokens = dim(c, "tokens"), experts = dim(c, "experts");

@@ -20,8 +20,9 @@ std::vector<int64_t> distinct_indices(uint64_t seed, uint64_t stream, uint64_t f
 // distinct ranks stay distinct after rounding to any candidate dtype.
 double rank_value(int64_t q);
 
-// Power of two mapping `count` consecutive ranks centred on zero to about
-// [-2, 2) * magnitude; magnitude is rounded to a power of two to keep exactness.
+// Power of two step putting `count` consecutive ranks centred on zero within
+// [-2, 2) to [-4, 4) times magnitude (while count <= 512); magnitude is
+// rounded to a power of two to keep exactness.
 double rank_step(int64_t count, double magnitude);
 
 // Row `row` of a [rows, cols] buffer gets step * rank_value(q) for

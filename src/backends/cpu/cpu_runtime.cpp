@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -98,14 +99,24 @@ void CpuKernel::launch(ThreadPool& pool, void* const* args, int64_t grid, int th
 }
 
 std::size_t last_level_cache_bytes() {
-  long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
-  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-  long best = std::max(l3, l2);
-  return best > 0 ? static_cast<std::size_t>(best) : std::size_t{32} << 20;
+  // The per-instance size from sysfs: sysconf may report the whole socket's L3.
+  std::size_t best = 0;
+  for (int i = 0; i < 8; ++i) {
+    std::ifstream in(fmt::format("/sys/devices/system/cpu/cpu0/cache/index{}/size", i));
+    std::string v;
+    if (!(in >> v) || v.empty()) continue;
+    std::size_t n = std::stoull(v);
+    if (v.back() == 'K') n <<= 10;
+    if (v.back() == 'M') n <<= 20;
+    best = std::max(best, n);
+  }
+  if (best == 0) best = static_cast<std::size_t>(std::max(0L, sysconf(_SC_LEVEL3_CACHE_SIZE)));
+  if (best == 0) best = std::size_t{32} << 20;
+  return std::min(best, std::size_t{256} << 20);
 }
 
 double measure_cpu_copy_gbps(ThreadPool& pool) {
-  const std::size_t bytes = std::max<std::size_t>(std::size_t{256} << 20, 8 * last_level_cache_bytes());
+  const std::size_t bytes = std::clamp<std::size_t>(8 * last_level_cache_bytes(), std::size_t{256} << 20, std::size_t{1} << 30);
   std::vector<char> src(bytes, 1), dst(bytes, 0);
   double best_median = 0;
   // Copy bandwidth is the ceiling for kernels that may use every core: try each
