@@ -48,7 +48,7 @@ TEST(Dropout, KeepRateAndScaleFollowP) {
   }
 }
 
-TEST(Dropout, MaskDependsOnSeedOnly) {
+TEST(Dropout, MaskDependsOnTheSeedNotTheData) {
   const auto& op = Registry::instance().get("dropout");
   Case c{"dropout", DType::f16, {{"rows", 4}, {"cols", 64}}, {{"p", 0.5}, {"seed", 1}}, 5, 0};
   auto b = op.allocate(c);

@@ -20,14 +20,7 @@ class Dequantize final : public OpContract {
     size_symbols = {"rows", "cols"};
   }
 
-  std::vector<Shape> shapes(Regime r) const override {
-    switch (r) {
-      case Regime::decode: return {{{"rows", 1}, {"cols", 4096}}, {{"rows", 8}, {"cols", 4096}}, {{"rows", 32}, {"cols", 8192}}};
-      case Regime::prefill: return {{{"rows", 4096}, {"cols", 4096}}};
-      case Regime::odd: return {{{"rows", 7}, {"cols", 1031}}, {{"rows", 33}, {"cols", 3}}, {{"rows", 129}, {"cols", 4097}}};
-    }
-    return {};
-  }
+  std::vector<Shape> shapes(Regime r) const override { return row_shapes(r); }
 
   void generate(const Case& c, std::vector<HostBuffer>& b) const override {
     for (std::size_t i = 0; i < b[0].numel(); ++i)
@@ -49,8 +42,7 @@ class Dequantize final : public OpContract {
 
   Traffic traffic(const Case& c) const override {
     const double n = static_cast<double>(dim(c, "rows") * dim(c, "cols"));
-    double bytes = 0;
-    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    const double bytes = total_bytes(c);
     return {bytes, n};
   }
 };

@@ -57,8 +57,7 @@ class GeGlu final : public OpContract {
 
   Traffic traffic(const Case& c) const override {
     const double n = static_cast<double>(dim(c, "rows") * dim(c, "cols"));
-    double bytes = 0;
-    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    const double bytes = total_bytes(c);
     // tanh form: cube (2), fma, scale, tanh, add, two multiplies, times up.
     return {bytes, 9.0 * n};
   }

@@ -75,8 +75,7 @@ class MoeCombine final : public OpContract {
   }
 
   Traffic traffic(const Case& c) const override {
-    double bytes = 0;
-    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    const double bytes = total_bytes(c);
     // One multiply-add per expert output element.
     return {bytes, 2.0 * static_cast<double>(dim(c, "tokens") * dim(c, "topk") * dim(c, "hidden"))};
   }

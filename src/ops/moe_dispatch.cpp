@@ -46,8 +46,7 @@ class MoeDispatch final : public OpContract {
 
   Traffic traffic(const Case& c) const override {
     // Each token row is read once however many experts it goes to.
-    double bytes = 0;
-    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    const double bytes = total_bytes(c);
     return {bytes, 0.0};
   }
 };

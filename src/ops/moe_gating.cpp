@@ -83,8 +83,7 @@ class MoeGating final : public OpContract {
   }
 
   Traffic traffic(const Case& c) const override {
-    double bytes = 0;
-    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    const double bytes = total_bytes(c);
     // Per logit: max, subtract, exp, sum, and one comparison for the selection.
     return {bytes, 5.0 * static_cast<double>(dim(c, "tokens") * dim(c, "experts"))};
   }

@@ -44,8 +44,7 @@ class MoePack final : public OpContract {
   }
 
   Traffic traffic(const Case& c) const override {
-    double bytes = 0;
-    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    const double bytes = total_bytes(c);
     return {bytes, 0.0};
   }
 };

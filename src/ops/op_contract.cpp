@@ -56,6 +56,21 @@ double OpContract::buffer_bytes(const BufferSpec& b, const Case& c) const {
   return n;
 }
 
+double OpContract::total_bytes(const Case& c) const {
+  double bytes = 0;
+  for (const auto& b : buffers) bytes += buffer_bytes(b, c);
+  return bytes;
+}
+
+std::vector<Shape> row_shapes(Regime r) {
+  switch (r) {
+    case Regime::decode: return {{{"rows", 1}, {"cols", 4096}}, {{"rows", 8}, {"cols", 4096}}, {{"rows", 32}, {"cols", 8192}}};
+    case Regime::prefill: return {{{"rows", 4096}, {"cols", 4096}}};
+    case Regime::odd: return {{{"rows", 7}, {"cols", 1031}}, {{"rows", 33}, {"cols", 3}}, {{"rows", 129}, {"cols", 4097}}};
+  }
+  return {};
+}
+
 const BufferSpec& OpContract::buffer(const std::string& n) const { return buffers.at(buffer_index(n)); }
 
 int OpContract::buffer_index(const std::string& n) const {

@@ -108,11 +108,17 @@ class OpContract {
   std::vector<HostBuffer> allocate(const Case& c) const;
   // Bytes of one buffer for the case (numel * element size).
   double buffer_bytes(const BufferSpec& b, const Case& c) const;
+  // Bytes of every buffer: the minimum traffic when each is read or written once.
+  double total_bytes(const Case& c) const;
   const BufferSpec& buffer(const std::string& name) const;
   int buffer_index(const std::string& name) const;
   int64_t dim(const Case& c, const std::string& symbol) const;
   double param(const Case& c, const std::string& p) const;
 };
+
+// The shapes most [rows, cols] ops share: decode rows 1-32 of 4096-8192
+// columns, a 4096 x 4096 prefill, and odd sizes (7 x 1031, 33 x 3, 129 x 4097).
+std::vector<Shape> row_shapes(Regime r);
 
 // Counter-based input generation: value i of stream `stream` under `seed`.
 double uniform01(uint64_t seed, uint64_t stream, uint64_t i);  // [0, 1)

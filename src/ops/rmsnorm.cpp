@@ -21,14 +21,7 @@ class RmsNorm final : public OpContract {
     params = {{"eps", ParamType::f32, {1e-5, 1e-6}}};
   }
 
-  std::vector<Shape> shapes(Regime r) const override {
-    switch (r) {
-      case Regime::decode: return {{{"rows", 1}, {"cols", 4096}}, {{"rows", 8}, {"cols", 4096}}, {{"rows", 32}, {"cols", 8192}}};
-      case Regime::prefill: return {{{"rows", 4096}, {"cols", 4096}}};
-      case Regime::odd: return {{{"rows", 7}, {"cols", 1031}}, {{"rows", 33}, {"cols", 3}}, {{"rows", 129}, {"cols", 4097}}};
-    }
-    return {};
-  }
+  std::vector<Shape> shapes(Regime r) const override { return row_shapes(r); }
 
   void generate(const Case& c, std::vector<HostBuffer>& b) const override {
     const double m = magnitude_for_test(c.test_index);
@@ -51,8 +44,7 @@ class RmsNorm final : public OpContract {
 
   Traffic traffic(const Case& c) const override {
     const double n = static_cast<double>(dim(c, "rows") * dim(c, "cols"));
-    double bytes = 0;
-    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    const double bytes = total_bytes(c);
     return {bytes, 4.0 * n};
   }
 };

@@ -73,8 +73,7 @@ class Rope final : public OpContract {
 
   Traffic traffic(const Case& c) const override {
     const double n = static_cast<double>(dim(c, "tokens") * dim(c, "heads") * dim(c, "head_dim"));
-    double bytes = 0;
-    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    const double bytes = total_bytes(c);
     // Per pair: four multiplies and two adds; sin/cos are shared across heads.
     return {bytes, 3.0 * n};
   }

@@ -57,8 +57,7 @@ class Softmax final : public OpContract {
 
   Traffic traffic(const Case& c) const override {
     const double n = static_cast<double>(dim(c, "rows") * dim(c, "cols"));
-    double bytes = 0;
-    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    const double bytes = total_bytes(c);
     // max; subtract, exp, accumulate; normalise.
     return {bytes, 5.0 * n};
   }

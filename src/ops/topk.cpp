@@ -85,8 +85,7 @@ class TopK final : public OpContract {
   }
 
   Traffic traffic(const Case& c) const override {
-    double bytes = 0;
-    for (const auto& buf : buffers) bytes += buffer_bytes(buf, c);
+    const double bytes = total_bytes(c);
     // One comparison per element against the running selection.
     return {bytes, static_cast<double>(dim(c, "rows") * dim(c, "cols"))};
   }

@@ -1,0 +1,118 @@
+// ---
+// id: grouped_gemm_tiled
+// op: grouped_gemm
+// backend: cpu
+// summary: a block is one (expert, TILE_M row tile, TILE_N column tile) - grid is an upper bound on row tiles (cdiv(total_rows, TILE_M) + experts) times column tiles, surplus blocks return; per TILE_K slice the w panel is packed to float in NR-column strips and the x rows to float, then an MR x (NV*VEC) register-tile microkernel (i-k-j, VEC-lane float vectors, FMA) accumulates into a float tile; zero-padded strips handle column tails, single-row microkernels handle row tails
+// knobs:
+//   TILE_M: [16, 32, 64, 128]
+//   TILE_N: [64, 128, 256]
+//   TILE_K: [64, 128, 256, 512]
+//   MR: [1, 2, 4, 6]
+//   VEC: [8, 16]
+//   NV: [1, 2]
+//   THREADS: [1, 2, 4]
+// constraints:
+//   - TILE_N % (VEC * NV) == 0
+//   - MR * NV * VEC <= 96
+//   - TILE_M * TILE_K + TILE_K * TILE_N + TILE_M * TILE_N <= 131072
+// launch:
+//   grid: (cdiv(total_rows, TILE_M) + experts) * cdiv(n_dim, TILE_N)
+//   threads: THREADS
+// ---
+#define TM {{TILE_M}}
+#define TN {{TILE_N}}
+#define TK {{TILE_K}}
+#define NV {{NV}}
+#define VL {{VEC}}
+#define NR (VL * NV)
+
+typedef float vfloat __attribute__((vector_size(VL * sizeof(float))));
+
+FOUNDRY_INLINE vfloat ld(const float* p) {
+  vfloat v;
+  memcpy(&v, p, sizeof(v));
+  return v;
+}
+FOUNDRY_INLINE void st(float* p, vfloat v) { memcpy(p, &v, sizeof(v)); }
+
+// acc[R rows, NR cols] (row stride TN) += xp[R rows, kc] (row stride TK) * strip[kc, NR].
+template <int R>
+FOUNDRY_INLINE void micro(const float* FOUNDRY_RESTRICT xp, const float* FOUNDRY_RESTRICT strip, int64_t kc,
+                          float* FOUNDRY_RESTRICT acc) {
+  vfloat c[R][NV];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) c[r][v] = ld(acc + r * TN + v * VL);
+  for (int64_t k = 0; k < kc; ++k) {
+    vfloat b[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) b[v] = ld(strip + k * NR + v * VL);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const float a = xp[r * TK + k];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) c[r][v] += a * b[v];
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) st(acc + r * TN + v * VL, c[r][v]);
+}
+
+static inline void kernel(int64_t block, int64_t num_blocks, const T* FOUNDRY_RESTRICT x,
+                          const T* FOUNDRY_RESTRICT w, const int32_t* FOUNDRY_RESTRICT expert_offsets,
+                          T* FOUNDRY_RESTRICT y, int64_t total_rows, int64_t experts, int64_t k_dim, int64_t n_dim) {
+  (void)num_blocks;
+  // Column tile major, so each thread's contiguous range of blocks holds whole
+  // column tiles with their share of surplus (empty) row tiles.
+  const int64_t row_tiles = (total_rows + TM - 1) / TM + experts;
+  const int64_t nt = block / row_tiles;
+  int64_t t = block % row_tiles;
+  int64_t e = 0;
+  for (; e < experts; ++e) {
+    const int64_t tiles_e = (expert_offsets[e + 1] - expert_offsets[e] + TM - 1) / TM;
+    if (t < tiles_e) break;
+    t -= tiles_e;
+  }
+  if (e == experts) return;
+  const int64_t m0 = expert_offsets[e] + t * TM;
+  const int64_t mc = expert_offsets[e + 1] - m0 < TM ? expert_offsets[e + 1] - m0 : TM;
+  const int64_t n0 = nt * TN;
+  const int64_t nc = n_dim - n0 < TN ? n_dim - n0 : TN;
+  const int64_t ncp = (nc + NR - 1) / NR * NR;
+
+  float acc[TM * TN] __attribute__((aligned(64)));
+  float wp[TK * TN] __attribute__((aligned(64)));  // strips of NR columns, each [kc, NR]
+  float xp[TM * TK] __attribute__((aligned(64)));
+  for (int64_t r = 0; r < mc; ++r)
+    for (int64_t n = 0; n < ncp; ++n) acc[r * TN + n] = 0.0f;
+
+  const T* we = w + e * k_dim * n_dim + n0;
+  for (int64_t k0 = 0; k0 < k_dim; k0 += TK) {
+    const int64_t kc = k_dim - k0 < TK ? k_dim - k0 : TK;
+    for (int64_t kk = 0; kk < kc; ++kk) {
+      const T* wr = we + (k0 + kk) * n_dim;
+      int64_t n = 0;
+      for (; n + NR <= nc; n += NR)
+        for (int i = 0; i < NR; ++i) wp[n * TK + kk * NR + i] = to_f(wr[n + i]);
+      if (n < ncp)
+        for (int i = 0; i < NR; ++i) wp[n * TK + kk * NR + i] = n + i < nc ? to_f(wr[n + i]) : 0.0f;
+    }
+    for (int64_t r = 0; r < mc; ++r) {
+      const T* xr = x + (m0 + r) * k_dim + k0;
+      for (int64_t kk = 0; kk < kc; ++kk) xp[r * TK + kk] = to_f(xr[kk]);
+    }
+    for (int64_t j = 0; j < ncp; j += NR) {
+      const float* strip = wp + j * TK;
+      int64_t r = 0;
+      for (; r + {{MR}} <= mc; r += {{MR}}) micro<{{MR}}>(xp + r * TK, strip, kc, acc + r * TN + j);
+      for (; r < mc; ++r) micro<1>(xp + r * TK, strip, kc, acc + r * TN + j);
+    }
+  }
+  for (int64_t r = 0; r < mc; ++r) {
+    T* yr = y + (m0 + r) * n_dim + n0;
+    for (int64_t n = 0; n < nc; ++n) yr[n] = from_f(acc[r * TN + n]);
+  }
+}
