@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -134,9 +133,7 @@ const Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
   return *case_;
 }
 
-namespace {
-// Inputs from the pristine copy, outputs poisoned: an unwritten element fails.
-void prepare(const OpContract& op, const std::vector<HostBuffer>& pristine, std::vector<HostBuffer>& work) {
+void prepare_buffers(const OpContract& op, const std::vector<HostBuffer>& pristine, std::vector<HostBuffer>& work) {
   for (std::size_t i = 0; i < op.buffers.size(); ++i) {
     if (op.buffers[i].role == Role::out)
       work[i].fill_bits(poison_bits(work[i].elem()));
@@ -145,27 +142,22 @@ void prepare(const OpContract& op, const std::vector<HostBuffer>& pristine, std:
   }
 }
 
-// Arguments in ABI order, each passed as a pointer to its value.
-struct KernelArgs {
-  std::vector<void*> ptrs;
-  std::vector<int64_t> ints;
-  std::vector<float> floats;
-  std::vector<void*> args;
-  KernelArgs(const OpContract& op, std::vector<HostBuffer>& work, const Case& c) {
-    for (auto& b : work) ptrs.push_back(b.data());
-    for (const auto& s : op.size_symbols) ints.push_back(op.dim(c, s));
-    std::size_t n_size = ints.size();
-    for (const auto& p : op.params) {
-      if (p.type == ParamType::i64) ints.push_back(static_cast<int64_t>(op.param(c, p.name)));
-      else floats.push_back(static_cast<float>(op.param(c, p.name)));
-    }
-    for (auto& p : ptrs) args.push_back(&p);
-    for (std::size_t i = 0; i < n_size; ++i) args.push_back(&ints[i]);
-    std::size_t ii = n_size, fi = 0;
-    for (const auto& p : op.params) args.push_back(p.type == ParamType::i64 ? static_cast<void*>(&ints[ii++]) : &floats[fi++]);
+KernelArgs::KernelArgs(const OpContract& op, std::vector<HostBuffer>& work, const Case& c) {
+  for (auto& b : work) ptrs.push_back(b.data());
+  for (const auto& s : op.size_symbols) ints.push_back(op.dim(c, s));
+  const std::size_t n_size = ints.size();
+  for (const auto& p : op.params) {
+    if (p.type == ParamType::i64) ints.push_back(static_cast<int64_t>(op.param(c, p.name)));
+    else floats.push_back(static_cast<float>(op.param(c, p.name)));
   }
-};
+  // Pointers into the vectors are taken only now that they are complete.
+  for (auto& p : ptrs) args.push_back(&p);
+  for (std::size_t i = 0; i < n_size; ++i) args.push_back(&ints[i]);
+  std::size_t ii = n_size, fi = 0;
+  for (const auto& p : op.params) args.push_back(p.type == ParamType::i64 ? static_cast<void*>(&ints[ii++]) : &floats[fi++]);
+}
 
+namespace {
 void merge(CheckResult& into, const CheckResult& r) {
   into.max_abs_err = std::max(into.max_abs_err, r.max_abs_err);
   into.max_rel_err = std::max(into.max_rel_err, r.max_rel_err);
@@ -198,7 +190,7 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
 
   if (phase_) phase_("check");
   for (int t = 0; t < req.n_tests; ++t) {
-    prepare(op, d.pristine[t], d.work);
+    prepare_buffers(op, d.pristine[t], d.work);
     KernelArgs args(op, d.work, d.cases[t]);
     kernel->launch(pool_, args.args.data(), req.grid, req.threads);
     CheckResult r = op.compare(d.cases[t], d.work, d.refs[t]);
@@ -212,24 +204,9 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
   }
 
   if (phase_) phase_("bench");
-  prepare(op, d.pristine[0], d.work);
+  prepare_buffers(op, d.pristine[0], d.work);
   KernelArgs args(op, d.work, d.cases[0]);
-  if (req.bench.flush_cache && flush_buffer_.empty()) flush_buffer_.resize(2 * last_level_cache_bytes());
-  for (int i = 0; i < req.bench.warmup; ++i) kernel->launch(pool_, args.args.data(), req.grid, req.threads);
-  std::vector<double> samples;
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < req.bench.max_repeats; ++i) {
-    if (req.bench.flush_cache) std::memset(flush_buffer_.data(), i & 0xff, flush_buffer_.size());
-    auto t0 = std::chrono::steady_clock::now();
-    kernel->launch(pool_, args.args.data(), req.grid, req.threads);
-    auto t1 = std::chrono::steady_clock::now();
-    samples.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-    if (static_cast<int>(samples.size()) >= req.bench.min_repeats) {
-      if (median_rse(summarize(samples)) < req.bench.target_rse) break;
-      if (std::chrono::duration<double>(t1 - start).count() > req.bench.max_seconds) break;
-    }
-  }
-  res.latency_us = summarize(samples);
+  res.latency_us = time_cpu([&] { kernel->launch(pool_, args.args.data(), req.grid, req.threads); }, req.bench, flusher_);
 
   // The timed runs must still produce the right answer.
   CheckResult after = op.compare(d.cases[0], d.work, d.refs[0]);

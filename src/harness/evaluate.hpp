@@ -12,18 +12,10 @@
 
 #include "backends/cpu/cpu_runtime.hpp"
 #include "harness/stats.hpp"
+#include "harness/timing.hpp"
 #include "ops/op_contract.hpp"
 
 namespace foundry {
-
-struct BenchConfig {
-  int warmup = 3;
-  int min_repeats = 10;
-  int max_repeats = 200;
-  double target_rse = 0.005;  // stop when the median's relative standard error is below this
-  double max_seconds = 1.0;   // time cap on the timed loop
-  bool flush_cache = true;    // evict the LLC between repetitions
-};
 
 struct EvalRequest {
   std::string op;
@@ -55,6 +47,20 @@ EvalResult eval_result_from_json(const nlohmann::json& j);
 // every candidate of a case sees the same inputs.
 uint64_t test_seed(uint64_t base, int t);
 
+// Inputs and inout buffers copied from the pristine set, outputs poisoned, so
+// an element the kernel does not write fails the check.
+void prepare_buffers(const OpContract& op, const std::vector<HostBuffer>& pristine, std::vector<HostBuffer>& work);
+
+// A kernel's arguments in ABI order (buffers, sizes, scalars), each passed as
+// a pointer to its value; `args` is what a launch takes.
+struct KernelArgs {
+  KernelArgs(const OpContract& op, std::vector<HostBuffer>& work, const Case& c);
+  std::vector<void*> ptrs;
+  std::vector<int64_t> ints;
+  std::vector<float> floats;
+  std::vector<void*> args;
+};
+
 class Evaluator {
  public:
   // `phase` is told "check" and "bench" as they begin (the watchdog's cue).
@@ -69,7 +75,7 @@ class Evaluator {
   ThreadPool pool_;
   std::string case_key_;
   std::unique_ptr<CaseData> case_;
-  std::vector<char> flush_buffer_;
+  CacheFlusher flusher_;
 };
 
 }  // namespace foundry

@@ -2,18 +2,18 @@
 // id: grouped_gemm_tiled
 // op: grouped_gemm
 // backend: cpu
-// summary: a block is one (expert, TILE_M row tile, TILE_N column tile) - grid is an upper bound on row tiles (cdiv(total_rows, TILE_M) + experts) times column tiles, surplus blocks return; per TILE_K slice the w panel is packed to float in NR-column strips and the x rows to float, then an MR x (NV*VEC) register-tile microkernel (i-k-j, VEC-lane float vectors, FMA) accumulates into a float tile; zero-padded strips handle column tails, single-row microkernels handle row tails
+// summary: a block is one (expert, TILE_M row tile, TILE_N column tile) - grid is an upper bound on row tiles (cdiv(total_rows, TILE_M) + experts) times column tiles, surplus blocks return; per TILE_K slice the w panel is packed to float in NR-column strips and the x rows to float, then an MR x (NV*VL) register-tile microkernel (i-k-j, VL-lane float vectors - 8 with AVX2, 16 with AVX-512 - FMA) accumulates into a float tile; zero-padded strips handle column tails, 4/2/1-row microkernels handle row tails; row tiles of at most DIRECT_M rows (decode - weight-bound) skip packing and stream each w row segment once through all their rows
 // knobs:
 //   TILE_M: [16, 32, 64, 128]
 //   TILE_N: [64, 128, 256]
 //   TILE_K: [64, 128, 256, 512]
 //   MR: [1, 2, 4, 6]
-//   VEC: [8, 16]
 //   NV: [1, 2]
+//   DIRECT_M: [0, 2, 8]
 //   THREADS: [1, 2, 4]
 // constraints:
-//   - TILE_N % (VEC * NV) == 0
-//   - MR * NV * VEC <= 96
+//   - TILE_N % (16 * NV) == 0
+//   - MR * NV <= 12
 //   - TILE_M * TILE_K + TILE_K * TILE_N + TILE_M * TILE_N <= 131072
 // launch:
 //   grid: (cdiv(total_rows, TILE_M) + experts) * cdiv(n_dim, TILE_N)
@@ -23,7 +23,11 @@
 #define TN {{TILE_N}}
 #define TK {{TILE_K}}
 #define NV {{NV}}
-#define VL {{VEC}}
+#if defined(__AVX512F__)
+#define VL 16
+#else
+#define VL 8
+#endif
 #define NR (VL * NV)
 
 typedef float vfloat __attribute__((vector_size(VL * sizeof(float))));
@@ -90,7 +94,18 @@ static inline void kernel(int64_t block, int64_t num_blocks, const T* FOUNDRY_RE
     for (int64_t n = 0; n < ncp; ++n) acc[r * TN + n] = 0.0f;
 
   const T* we = w + e * k_dim * n_dim + n0;
-  for (int64_t k0 = 0; k0 < k_dim; k0 += TK) {
+  if (mc <= {{DIRECT_M}}) {
+    // Few rows: read each w row segment once, straight from memory, into all rows' accumulators.
+    for (int64_t k = 0; k < k_dim; ++k) {
+      const T* wr = we + k * n_dim;
+      for (int64_t r = 0; r < mc; ++r) {
+        const float a = to_f(x[(m0 + r) * k_dim + k]);
+        float* ar = acc + r * TN;
+        for (int64_t n = 0; n < nc; ++n) ar[n] += a * to_f(wr[n]);
+      }
+    }
+  }
+  for (int64_t k0 = 0; mc > {{DIRECT_M}} && k0 < k_dim; k0 += TK) {
     const int64_t kc = k_dim - k0 < TK ? k_dim - k0 : TK;
     for (int64_t kk = 0; kk < kc; ++kk) {
       const T* wr = we + (k0 + kk) * n_dim;
@@ -108,7 +123,16 @@ static inline void kernel(int64_t block, int64_t num_blocks, const T* FOUNDRY_RE
       const float* strip = wp + j * TK;
       int64_t r = 0;
       for (; r + {{MR}} <= mc; r += {{MR}}) micro<{{MR}}>(xp + r * TK, strip, kc, acc + r * TN + j);
-      for (; r < mc; ++r) micro<1>(xp + r * TK, strip, kc, acc + r * TN + j);
+      // Fewer than MR rows left: 4-, 2- and 1-row microkernels.
+      if (4 < {{MR}} && r + 4 <= mc) {
+        micro<4>(xp + r * TK, strip, kc, acc + r * TN + j);
+        r += 4;
+      }
+      if (2 < {{MR}} && r + 2 <= mc) {
+        micro<2>(xp + r * TK, strip, kc, acc + r * TN + j);
+        r += 2;
+      }
+      if (r < mc) micro<1>(xp + r * TK, strip, kc, acc + r * TN + j);
     }
   }
   for (int64_t r = 0; r < mc; ++r) {

@@ -1,0 +1,34 @@
+// The timed loop every CPU latency in foundry comes from: warm-up runs, then
+// timed runs with the last-level cache evicted between them, until the
+// median's relative standard error is small or a cap is reached.
+#pragma once
+#include <functional>
+#include <vector>
+
+#include "harness/stats.hpp"
+
+namespace foundry {
+
+struct BenchConfig {
+  int warmup = 3;
+  int min_repeats = 10;
+  int max_repeats = 200;
+  double target_rse = 0.005;  // stop when the median's relative standard error is below this
+  double max_seconds = 1.0;   // time cap on the timed loop
+  bool flush_cache = true;    // evict the LLC between repetitions
+};
+
+class CacheFlusher {
+ public:
+  // Writes a buffer of twice the last-level cache, so the next run starts cold.
+  void flush();
+
+ private:
+  std::vector<char> buffer_;
+  unsigned char value_ = 0;
+};
+
+// Latency of `run` in microseconds (steady clock around each call).
+LatencyStats time_cpu(const std::function<void()>& run, const BenchConfig& cfg, CacheFlusher& flusher);
+
+}  // namespace foundry
