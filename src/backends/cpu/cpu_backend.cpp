@@ -30,9 +30,6 @@ fs::path default_cache_root() {
 }
 
 namespace {
-// Flags every variant gets: -march=native makes the cache key depend on the host CPU.
-const std::vector<std::string> kBaseFlags{"-std=c++17", "-O3", "-march=native", "-fPIC", "-shared",
-                                          "-fno-math-errno", "-w"};
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
@@ -41,6 +38,13 @@ std::string cpu_model() {
   return "unknown cpu";
 }
 }  // namespace
+
+const std::vector<std::string>& CpuBackend::base_flags() {
+  // -march=native makes the cache key depend on the host CPU (it is part of the key).
+  static const std::vector<std::string> flags{"-std=c++17", "-O3", "-march=native", "-fPIC", "-shared",
+                                              "-fno-math-errno", "-w"};
+  return flags;
+}
 
 CpuBackend::CpuBackend(std::string cxx, fs::path cache_root) : cxx_(std::move(cxx)) {
   if (cxx_.empty()) {
@@ -107,7 +111,7 @@ std::string CpuBackend::assemble(const OpContract& op, DType dtype, const std::s
 
 BuildResult CpuBackend::compile(const std::string& source, const std::vector<std::string>& extra_flags) const {
   BuildResult r;
-  r.flags = kBaseFlags;
+  r.flags = base_flags();
   r.flags.insert(r.flags.end(), extra_flags.begin(), extra_flags.end());
   const std::string key = sha256_hex(fmt::format("{}\n{}\n{}\n{}", identity_, cpu_model(), fmt::join(r.flags, " "), source));
   r.artifact = cache_dir_ / (key + ".so");

@@ -21,6 +21,9 @@ class CpuBackend final : public Backend {
   BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const override;
 
   const std::filesystem::path& cache_dir() const { return cache_dir_; }
+  // Flags every variant is compiled with; a record's build.flags are these
+  // followed by the template's knob-dependent flags.
+  static const std::vector<std::string>& base_flags();
 
  private:
   std::string cxx_;
