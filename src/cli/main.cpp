@@ -138,6 +138,9 @@ int main(int argc, char** argv) {
       for (const auto& [k, v] : s.by_status) st.push_back(fmt::format("{}={}", k, v));
       std::cout << fmt::format("session {}: {} planned, {} already recorded, {} recorded now ({})\n",
                                cfg.session_dir.string(), s.planned, s.skipped, s.recorded, fmt::join(st, ", "));
+      if (s.recorded > 0)
+        std::cout << fmt::format("time: {:.1f} s ({:.2f} variants/s): compile {:.1f} s, check and bench {:.1f} s\n",
+                                 s.total_s, s.recorded / s.total_s, s.compile_s, s.evaluate_s);
       std::cout << fmt::format("attempts: {}\n", (cfg.session_dir / "attempts.ndjson").string());
       return 0;
     }

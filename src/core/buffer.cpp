@@ -1,5 +1,6 @@
 #include "core/buffer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -112,7 +113,24 @@ void HostBuffer::set_bits(std::size_t i, uint32_t b) {
 }
 
 void HostBuffer::fill_bits(uint32_t b) {
-  for (std::size_t i = 0; i < numel_; ++i) set_bits(i, b);
+  switch (elem_size(elem_)) {
+    case 4: std::fill_n(static_cast<uint32_t*>(data()), numel_, b); return;
+    case 2: std::fill_n(static_cast<uint16_t*>(data()), numel_, static_cast<uint16_t>(b)); return;
+    default: std::memset(data(), static_cast<int>(b & 0xff), numel_); return;
+  }
+}
+
+void HostBuffer::to_doubles(std::vector<double>& out) const {
+  out.resize(numel_);
+  const void* p = data();
+  switch (elem_) {
+    case Elem::f32: { auto* v = static_cast<const float*>(p); for (std::size_t i = 0; i < numel_; ++i) out[i] = v[i]; return; }
+    case Elem::f16: { auto* v = static_cast<const _Float16*>(p); for (std::size_t i = 0; i < numel_; ++i) out[i] = static_cast<double>(v[i]); return; }
+    case Elem::bf16: { auto* v = static_cast<const uint16_t*>(p); for (std::size_t i = 0; i < numel_; ++i) out[i] = bf16_to_f32(v[i]); return; }
+    case Elem::i32: { auto* v = static_cast<const int32_t*>(p); for (std::size_t i = 0; i < numel_; ++i) out[i] = v[i]; return; }
+    case Elem::i8: { auto* v = static_cast<const int8_t*>(p); for (std::size_t i = 0; i < numel_; ++i) out[i] = v[i]; return; }
+    case Elem::u8: { auto* v = static_cast<const uint8_t*>(p); for (std::size_t i = 0; i < numel_; ++i) out[i] = v[i]; return; }
+  }
 }
 
 uint32_t poison_bits(Elem e) {

@@ -39,6 +39,8 @@ class HostBuffer {
   uint32_t bits(std::size_t i) const;
   void set_bits(std::size_t i, uint32_t b);
   void fill_bits(uint32_t b);
+  // Every element as double, in one typed pass.
+  void to_doubles(std::vector<double>& out) const;
 
  private:
   std::string name_;

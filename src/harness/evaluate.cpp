@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <chrono>
+
 #include <cstring>
 #include <stdexcept>
 
@@ -57,6 +59,7 @@ json to_json(const EvalResult& r) {
   json j{{"status", to_string(r.status)},
          {"error", r.error},
          {"n_tests", r.n_tests},
+         {"ms", {{"prepare", r.prepare_ms}, {"check", r.check_ms}, {"bench", r.bench_ms}}},
          {"check",
           {{"status", to_string(r.check.status)},
            {"max_abs_err", r.check.max_abs_err},
@@ -75,6 +78,11 @@ EvalResult eval_result_from_json(const json& j) {
   r.status = parse_status(j.at("status").get<std::string>()).value_or(Status::harness_error);
   r.error = j.value("error", "");
   r.n_tests = j.value("n_tests", 0);
+  if (j.contains("ms")) {
+    r.prepare_ms = j["ms"].value("prepare", 0.0);
+    r.check_ms = j["ms"].value("check", 0.0);
+    r.bench_ms = j["ms"].value("bench", 0.0);
+  }
   const auto& c = j.at("check");
   r.check.status = parse_status(c.at("status").get<std::string>()).value_or(Status::harness_error);
   r.check.max_abs_err = c.at("max_abs_err");
@@ -185,24 +193,32 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
     res.error = fmt::format("grid of {} blocks", req.grid);
     return res;
   }
+  using clock = std::chrono::steady_clock;
+  auto ms_since = [](clock::time_point t) { return std::chrono::duration<double, std::milli>(clock::now() - t).count(); };
+  auto t = clock::now();
   CaseData& d = const_cast<CaseData&>(case_data(req));
   const OpContract& op = *d.op;
+  res.prepare_ms = ms_since(t);
+  t = clock::now();
 
   if (phase_) phase_("check");
-  for (int t = 0; t < req.n_tests; ++t) {
-    prepare_buffers(op, d.pristine[t], d.work);
-    KernelArgs args(op, d.work, d.cases[t]);
+  for (int i = 0; i < req.n_tests; ++i) {
+    prepare_buffers(op, d.pristine[i], d.work);
+    KernelArgs args(op, d.work, d.cases[i]);
     kernel->launch(pool_, args.args.data(), req.grid, req.threads);
-    CheckResult r = op.compare(d.cases[t], d.work, d.refs[t]);
+    CheckResult r = op.compare(d.cases[i], d.work, d.refs[i]);
     ++res.n_tests;
     merge(res.check, r);
     if (r.status != Status::ok) {
       res.status = r.status;
-      res.error = fmt::format("test {} (seed {}): {}", t, d.cases[t].seed, r.detail);
+      res.error = fmt::format("test {} (seed {}): {}", i, d.cases[i].seed, r.detail);
+      res.check_ms = ms_since(t);
       return res;
     }
   }
 
+  res.check_ms = ms_since(t);
+  t = clock::now();
   if (phase_) phase_("bench");
   prepare_buffers(op, d.pristine[0], d.work);
   KernelArgs args(op, d.work, d.cases[0]);
@@ -210,6 +226,7 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
 
   // The timed runs must still produce the right answer.
   CheckResult after = op.compare(d.cases[0], d.work, d.refs[0]);
+  res.bench_ms = ms_since(t);
   if (after.status != Status::ok) {
     res.status = after.status;
     res.error = "after benchmarking: " + after.detail;

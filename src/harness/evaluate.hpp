@@ -36,6 +36,9 @@ struct EvalResult {
   CheckResult check;
   int n_tests = 0;
   std::optional<LatencyStats> latency_us;
+  // Where the worker's time went: inputs and reference (0 when the case was
+  // cached), the correctness runs, the timed loop.
+  double prepare_ms = 0, check_ms = 0, bench_ms = 0;
 };
 
 nlohmann::json to_json(const EvalRequest& r);

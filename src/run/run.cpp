@@ -241,9 +241,12 @@ RunSummary run(const RunConfig& cfg) {
         compiled.push_back(Job{&pc, src_path, std::move(br), launch});
       }
     };
+    const auto t_compile = std::chrono::steady_clock::now();
     std::vector<std::thread> cthreads;
     for (int j = 0; j < jobs; ++j) cthreads.emplace_back(compile_worker);
     for (auto& t : cthreads) t.join();
+    const auto t_evaluate = std::chrono::steady_clock::now();
+    summary.compile_s += std::chrono::duration<double>(t_evaluate - t_compile).count();
 
     // Phase 2: evaluate, grouped by case so a worker reuses inputs and reference.
     std::map<std::string, std::vector<Job*>> groups;
@@ -273,8 +276,18 @@ RunSummary run(const RunConfig& cfg) {
     std::vector<std::thread> ethreads;
     for (auto& w : workers) ethreads.emplace_back(eval_worker, std::ref(*w));
     for (auto& t : ethreads) t.join();
+    summary.evaluate_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_evaluate).count();
   }
   progress.print(true);
+  summary.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.start).count();
+
+  // The run's entry in session.json gets its outcome.
+  json& entry = sj["runs"].back();
+  entry["recorded"] = summary.recorded;
+  entry["skipped"] = summary.skipped;
+  entry["by_status"] = summary.by_status;
+  entry["seconds"] = {{"compile", summary.compile_s}, {"evaluate", summary.evaluate_s}, {"total", summary.total_s}};
+  session.write_json("session.json", sj);
   return summary;
 }
 

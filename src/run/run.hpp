@@ -38,6 +38,9 @@ struct RunSummary {
   int skipped = 0;  // already recorded in the session
   int recorded = 0;
   std::map<std::string, int> by_status;
+  double compile_s = 0;   // wall time of the compile phases
+  double evaluate_s = 0;  // wall time of the check-and-bench phases
+  double total_s = 0;     // wall time from the first compile to the last record
 };
 
 // Throws std::invalid_argument / std::runtime_error with a message naming the
