@@ -2,49 +2,130 @@
 // id: geglu_simd
 // op: geglu
 // backend: cpu
-// summary: "VEC-lane GCC vector types with inline branch-free math, one exp per element, tail as a zero-padded partial vector; exact GELU from erfc(|g|/sqrt2) (Numerical Recipes Chebyshev fit, relative error ~1e-7, so 1+erf has no cancellation for negative gates), tanh GELU as g*sigmoid(2u) from exp(-2|u|) in (0, 1]; the exp argument is clamped at -87, so nothing overflows or goes denormal and the kernel is safe under fast math"
+// summary: "8-lane GCC vector types, UNROLL independent vectors per step, inline branch-free math, tail as a partial vector; exact GELU with ERF_RATIONAL=0 from erfc(|g|/sqrt2) (Numerical Recipes Chebyshev fit, one exp, relative error ~1e-7, so 1+erf has no cancellation for negative gates), with ERF_RATIONAL=1 from erf = x*P(x^2)/Q(x^2) on [-4, 4] (Eigen's fit, no exp, about half the work, absolute error <4e-7, covered by atol where 1+erf cancels); tanh GELU as g*sigmoid(2u) from exp(-2|u|) in (0, 1]; the exp argument is clamped at -87, so nothing overflows or goes denormal and the kernel is safe under fast math; STREAM=1 writes y with non-temporal stores (no read-for-ownership) when the block's output is 8-element aligned"
 // knobs:
-//   VEC: [8, 16, 32]
+//   UNROLL: [1, 2, 4]
+//   ERF_RATIONAL: [0, 1]
+//   STREAM: [0, 1]
 //   BLOCK_ELEMS: [4096, 16384, 65536]
 //   THREADS: [1, 2, 4]
 //   FAST_MATH: [0, 1]
 // constraints:
-//   - BLOCK_ELEMS % VEC == 0
+//   - BLOCK_ELEMS % (8 * UNROLL) == 0
 // launch:
 //   grid: cdiv(rows * cols, BLOCK_ELEMS)
 //   threads: THREADS
 // flags_if:
 //   FAST_MATH: [-ffast-math]
 // ---
-typedef float vfloat __attribute__((vector_size({{VEC}} * sizeof(float))));
-typedef int32_t vint __attribute__((vector_size({{VEC}} * sizeof(int32_t))));
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+// Native 8-lane vectors (one AVX register); UNROLL of them per step.
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef uint32_t v8u __attribute__((vector_size(32)));
+typedef uint16_t v8h __attribute__((vector_size(16)));
+// Unaligned, aliasing views of memory as those vectors.
+typedef float v8f_m __attribute__((vector_size(32), aligned(4), may_alias));
+typedef uint16_t v8h_m __attribute__((vector_size(16), aligned(2), may_alias));
+
+// Eight consecutive elements of T as float lanes and back: bf16 by integer
+// shifts with round-to-nearest-even (as from_f), f16 through F16C.
+FOUNDRY_INLINE v8f load8(const T* p) {
+#if defined(FOUNDRY_DTYPE_F32)
+  return *(const v8f_m*)p;
+#elif defined(FOUNDRY_DTYPE_BF16)
+  return (v8f)(__builtin_convertvector(*(const v8h_m*)p, v8u) << 16);
+#elif defined(__F16C__)
+  return (v8f)_mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)p));
+#else
+  v8f v;
+  for (int i = 0; i < 8; ++i) v[i] = to_f(p[i]);
+  return v;
+#endif
+}
+
+#if defined(FOUNDRY_DTYPE_BF16)
+FOUNDRY_INLINE v8h to_bf16(v8f v) {
+  const v8u u = (v8u)v;
+  const v8u nan = (v8u)((v8i)(u & 0x7fffffffu) > 0x7f800000);  // all ones where NaN
+  const v8u r = (((u >> 16) | 0x40u) & nan) | (((u + 0x7fffu + ((u >> 16) & 1u)) >> 16) & ~nan);
+  return __builtin_convertvector(r, v8h);
+}
+#endif
+
+FOUNDRY_INLINE void store8(T* p, v8f v) {
+#if defined(FOUNDRY_DTYPE_F32)
+  *(v8f_m*)p = v;
+#elif defined(FOUNDRY_DTYPE_BF16)
+  *(v8h_m*)p = to_bf16(v);
+#elif defined(__F16C__)
+  _mm_storeu_si128((__m128i*)p, _mm256_cvtps_ph((__m256)v, _MM_FROUND_TO_NEAREST_INT));
+#else
+  for (int i = 0; i < 8; ++i) p[i] = from_f(v[i]);
+#endif
+}
+
+// Non-temporal store of 8 elements (bypasses the cache, no read-for-ownership);
+// p must be aligned to 8 elements. Callers end their block with _mm_sfence().
+FOUNDRY_INLINE void store8_nt(T* p, v8f v) {
+#if defined(FOUNDRY_DTYPE_F32) && defined(__AVX__)
+  _mm256_stream_ps((float*)p, (__m256)v);
+#elif defined(FOUNDRY_DTYPE_BF16) && defined(__SSE2__)
+  _mm_stream_si128((__m128i*)p, (__m128i)to_bf16(v));
+#elif defined(FOUNDRY_DTYPE_F16) && defined(__F16C__)
+  _mm_stream_si128((__m128i*)p, _mm256_cvtps_ph((__m256)v, _MM_FROUND_TO_NEAREST_INT));
+#else
+  store8(p, v);
+#endif
+}
+
+FOUNDRY_INLINE bool aligned8(const T* p) { return ((uintptr_t)p & (8 * sizeof(T) - 1)) == 0; }
+
+FOUNDRY_INLINE void store_fence() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
+
+// a - b * c with one rounding; an explicit FMA is never re-associated by fast math,
+// which would otherwise fold a Cody-Waite reduction back into one lossy step.
+FOUNDRY_INLINE v8f fnmadd8(v8f b, float c, v8f a) {
+#if defined(__FMA__)
+  return (v8f)_mm256_fnmadd_ps((__m256)b, _mm256_set1_ps(c), (__m256)a);
+#else
+  return a - b * c;
+#endif
+}
 
 // e^x for x <= ~0 (Cephes expf polynomial); x is clamped at -87, where 2^n stays
 // a normal float. 0.693359375 has 9 significant bits, so n * C1 is exact.
-FOUNDRY_INLINE vfloat exp_le0(vfloat x) {
+FOUNDRY_INLINE v8f exp_le0(v8f x) {
   x = x > -87.0f ? x : -87.0f;
-  const vfloat t = x * 1.44269504088896341f + 0.5f;
-  vfloat n = __builtin_convertvector(__builtin_convertvector(t, vint), vfloat);  // trunc
-  n = n > t ? n - 1.0f : n;                                                       // floor
-  vfloat r = x - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  vfloat p = 1.9875691500e-4f * r + 1.3981999507e-3f;
+  const v8f t = x * 1.44269504088896341f + 0.5f;
+  v8f n = __builtin_convertvector(__builtin_convertvector(t, v8i), v8f);  // trunc
+  n = n > t ? n - 1.0f : n;                                                 // floor
+  v8f r = fnmadd8(n, 0.693359375f, x);
+  r = fnmadd8(n, -2.12194440e-4f, r);
+  v8f p = 1.9875691500e-4f * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  const vint bits = (__builtin_convertvector(n, vint) + 127) << 23;
-  return p * (vfloat)bits;
+  const v8i bits = (__builtin_convertvector(n, v8i) + 127) << 23;
+  return p * (v8f)bits;
 }
 
-FOUNDRY_INLINE vfloat vabs(vfloat v) { return (vfloat)((vint)v & 0x7fffffff); }
+FOUNDRY_INLINE v8f vabs(v8f v) { return (v8f)((v8u)v & 0x7fffffffu); }
 
 // 0.5*g*(1 + erf(g/sqrt2)) through erfc(z), z = |g|/sqrt2: 2 - erfc for g >= 0, erfc for g < 0.
-FOUNDRY_INLINE vfloat gelu_erf(vfloat g) {
-  const vfloat z = vabs(g) * 0.70710678118654752f;
-  const vfloat t = 1.0f / (1.0f + 0.5f * z);
-  vfloat p = 0.17087277f * t - 0.82215223f;
+FOUNDRY_INLINE v8f gelu_erfc(v8f g) {
+  const v8f z = vabs(g) * 0.70710678118654752f;
+  const v8f t = 1.0f / (1.0f + 0.5f * z);
+  v8f p = 0.17087277f * t - 0.82215223f;
   p = p * t + 1.48851587f;
   p = p * t - 1.13520398f;
   p = p * t + 0.27886807f;
@@ -53,44 +134,72 @@ FOUNDRY_INLINE vfloat gelu_erf(vfloat g) {
   p = p * t + 0.37409196f;
   p = p * t + 1.00002368f;
   p = p * t - 1.26551223f;
-  const vfloat ec = t * exp_le0(p - z * z);
+  const v8f ec = t * exp_le0(p - z * z);
   return 0.5f * g * (g >= 0.0f ? 2.0f - ec : ec);
 }
 
+// 0.5*g*(1 + erf(x)), x = g/sqrt2 clamped to [-4, 4] (erf is +-1 in float beyond).
+FOUNDRY_INLINE v8f gelu_erf_rational(v8f g) {
+  v8f x = g * 0.70710678118654752f;
+  x = x < 4.0f ? x : 4.0f;
+  x = x > -4.0f ? x : -4.0f;
+  const v8f x2 = x * x;
+  v8f p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
+  p = p * x2 - 2.10102402082508e-06f;
+  p = p * x2 - 5.69250639462346e-05f;
+  p = p * x2 - 7.34990630326855e-04f;
+  p = p * x2 - 2.95459980854025e-03f;
+  p = p * x2 - 1.60960333262415e-02f;
+  v8f q = x2 * -1.45660718464996e-05f - 2.13374055278905e-04f;
+  q = q * x2 - 1.68282697438203e-03f;
+  q = q * x2 - 7.37332916720468e-03f;
+  q = q * x2 - 1.42647390514189e-02f;
+  return 0.5f * g * (1.0f + x * p / q);
+}
+
+FOUNDRY_INLINE v8f gelu_erf(v8f g) {
+  return {{ERF_RATIONAL}} ? gelu_erf_rational(g) : gelu_erfc(g);
+}
+
 // 0.5*g*(1 + tanh(u)) = g * sigmoid(2u), from e = exp(-2|u|) in (0, 1].
-FOUNDRY_INLINE vfloat gelu_tanh(vfloat g) {
-  const vfloat u = 0.7978845608028654f * (g + 0.044715f * g * g * g);
-  const vfloat e = exp_le0(-2.0f * vabs(u));
+FOUNDRY_INLINE v8f gelu_tanh(v8f g) {
+  const v8f u = 0.7978845608028654f * (g + 0.044715f * g * g * g);
+  const v8f e = exp_le0(-2.0f * vabs(u));
   return g * ((u >= 0.0f ? 1.0f : e) / (1.0f + e));
 }
 
-// Loads `count` (<= VEC) lanes, the rest zero.
-FOUNDRY_INLINE vfloat load_v(const T* p, int64_t count) {
-  vfloat v = {0};
-  for (int i = 0; i < {{VEC}}; ++i)
-    if (i < count) v[i] = to_f(p[i]);
-  return v;
-}
-
-FOUNDRY_INLINE vfloat load_full(const T* p) {
-  vfloat v;
-  for (int i = 0; i < {{VEC}}; ++i) v[i] = to_f(p[i]);
-  return v;
-}
-
 template <int APPROX>
+FOUNDRY_INLINE v8f gelu(v8f g) {
+  return APPROX ? gelu_tanh(g) : gelu_erf(g);
+}
+
+template <int NT>
+FOUNDRY_INLINE void put8(T* p, v8f v) {
+  if (NT)
+    store8_nt(p, v);
+  else
+    store8(p, v);
+}
+
+// NT: y + begin is 8-element aligned and gets non-temporal stores.
+template <int APPROX, int NT>
 FOUNDRY_INLINE void run(const T* FOUNDRY_RESTRICT gate, const T* FOUNDRY_RESTRICT up, T* FOUNDRY_RESTRICT y,
                         int64_t begin, int64_t end) {
   int64_t i = begin;
-  for (; i + {{VEC}} <= end; i += {{VEC}}) {
-    const vfloat g = load_full(gate + i);
-    const vfloat v = (APPROX ? gelu_tanh(g) : gelu_erf(g)) * load_full(up + i);
-    for (int k = 0; k < {{VEC}}; ++k) y[i + k] = from_f(v[k]);
+  for (; i + 8 * {{UNROLL}} <= end; i += 8 * {{UNROLL}}) {
+    v8f v[{{UNROLL}}];
+    for (int u = 0; u < {{UNROLL}}; ++u) v[u] = gelu<APPROX>(load8(gate + i + 8 * u)) * load8(up + i + 8 * u);
+    for (int u = 0; u < {{UNROLL}}; ++u) put8<NT>(y + i + 8 * u, v[u]);
   }
-  if (i < end) {
-    const int64_t rem = end - i;
-    const vfloat g = load_v(gate + i, rem);
-    const vfloat v = (APPROX ? gelu_tanh(g) : gelu_erf(g)) * load_v(up + i, rem);
+  for (; i + 8 <= end; i += 8) put8<NT>(y + i, gelu<APPROX>(load8(gate + i)) * load8(up + i));
+  if (i < end) {  // last 1..7 elements as one partial vector, unused lanes zero
+    const int rem = (int)(end - i);
+    v8f g = {0}, u = {0};
+    for (int k = 0; k < rem; ++k) {
+      g[k] = to_f(gate[i + k]);
+      u[k] = to_f(up[i + k]);
+    }
+    const v8f v = gelu<APPROX>(g) * u;
     for (int k = 0; k < rem; ++k) y[i + k] = from_f(v[k]);
   }
 }
@@ -102,8 +211,16 @@ static inline void kernel(int64_t block, int64_t num_blocks, const T* FOUNDRY_RE
   const int64_t n = rows * cols;
   const int64_t begin = block * {{BLOCK_ELEMS}};
   const int64_t end = begin + {{BLOCK_ELEMS}} < n ? begin + {{BLOCK_ELEMS}} : n;
-  if (approximate)
-    run<1>(gate, up, y, begin, end);
-  else
-    run<0>(gate, up, y, begin, end);
+  if ({{STREAM}} && aligned8(y + begin)) {
+    if (approximate)
+      run<1, 1>(gate, up, y, begin, end);
+    else
+      run<0, 1>(gate, up, y, begin, end);
+    store_fence();
+  } else {
+    if (approximate)
+      run<1, 0>(gate, up, y, begin, end);
+    else
+      run<0, 0>(gate, up, y, begin, end);
+  }
 }

@@ -2,7 +2,7 @@
 // id: grouped_gemm_tiled
 // op: grouped_gemm
 // backend: cpu
-// summary: a block is one (expert, TILE_M row tile, TILE_N column tile) - grid is an upper bound on row tiles (cdiv(total_rows, TILE_M) + experts) times column tiles, surplus blocks return; per TILE_K slice the w panel is packed to float in NR-column strips and the x rows to float, then an MR x (NV*VL) register-tile microkernel (i-k-j, VL-lane float vectors - 8 with AVX2, 16 with AVX-512 - FMA) accumulates into a float tile; zero-padded strips handle column tails, 4/2/1-row microkernels handle row tails; row tiles of at most DIRECT_M rows (decode - weight-bound) skip packing and stream each w row segment once through all their rows
+// summary: a block is one (expert, TILE_M row tile, TILE_N column tile) - grid is an upper bound on row tiles (cdiv(total_rows, TILE_M) + experts) times column tiles, surplus blocks return; per TILE_K slice the w panel is packed to float in NR-column strips and the x rows to float, then an MR x (NV*VL) register-tile microkernel (i-k-j, VL-lane float vectors - 8 with AVX2, 16 with AVX-512 - FMA) accumulates into a float tile; zero-padded strips handle column tails, 4/2/1-row microkernels handle row tails; row tiles of at most DIRECT_M rows (decode - weight-bound) skip packing and stream each w row segment once through all their rows; PREFETCH software-prefetches w row segments that many k rows ahead (the segments are short and a row apart, which hardware prefetchers follow poorly)
 // knobs:
 //   TILE_M: [16, 32, 64, 128]
 //   TILE_N: [64, 128, 256]
@@ -10,6 +10,7 @@
 //   MR: [1, 2, 4, 6]
 //   NV: [1, 2]
 //   DIRECT_M: [0, 2, 8]
+//   PREFETCH: [0, 4, 16]
 //   THREADS: [1, 2, 4]
 // constraints:
 //   - TILE_N % (16 * NV) == 0
@@ -19,6 +20,8 @@
 //   grid: (cdiv(total_rows, TILE_M) + experts) * cdiv(n_dim, TILE_N)
 //   threads: THREADS
 // ---
+#include <immintrin.h>
+
 #define TM {{TILE_M}}
 #define TN {{TILE_N}}
 #define TK {{TILE_K}}
@@ -38,6 +41,54 @@ FOUNDRY_INLINE vfloat ld(const float* p) {
   return v;
 }
 FOUNDRY_INLINE void st(float* p, vfloat v) { memcpy(p, &v, sizeof(v)); }
+
+// VL elements of T as float lanes: one vector load and a vector conversion.
+FOUNDRY_INLINE vfloat load_t(const T* p) {
+  vfloat v;
+#if defined(FOUNDRY_DTYPE_F32)
+  memcpy(&v, p, sizeof(v));
+#elif defined(FOUNDRY_DTYPE_F16) && defined(__F16C__)
+  // F16C, 8 halves at a time (GCC's generic _Float16 vector conversion goes lane by lane).
+  for (int i = 0; i < VL; i += 8) {
+    const __m256 f = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(p + i)));
+    memcpy((char*)&v + i * sizeof(float), &f, sizeof(f));
+  }
+#elif defined(FOUNDRY_DTYPE_F16)
+  for (int i = 0; i < VL; ++i) v[i] = to_f(p[i]);
+#else
+  typedef uint16_t vu16 __attribute__((vector_size(VL * sizeof(uint16_t))));
+  typedef uint32_t vu32 __attribute__((vector_size(VL * sizeof(uint32_t))));
+  vu16 h;
+  memcpy(&h, p, sizeof(h));
+  const vu32 u = __builtin_convertvector(h, vu32) << 16;
+  memcpy(&v, &u, sizeof(v));
+#endif
+  return v;
+}
+
+// VL float lanes stored as T, rounding like from_f (nearest-even).
+FOUNDRY_INLINE void store_t(T* p, vfloat v) {
+#if defined(FOUNDRY_DTYPE_F32)
+  memcpy(p, &v, sizeof(v));
+#elif defined(FOUNDRY_DTYPE_F16) && defined(__F16C__)
+  for (int i = 0; i < VL; i += 8) {
+    __m256 f;
+    memcpy(&f, (const char*)&v + i * sizeof(float), sizeof(f));
+    _mm_storeu_si128((__m128i*)(p + i), _mm256_cvtps_ph(f, _MM_FROUND_TO_NEAREST_INT));
+  }
+#elif defined(FOUNDRY_DTYPE_F16)
+  for (int i = 0; i < VL; ++i) p[i] = from_f(v[i]);
+#else
+  typedef uint16_t vu16 __attribute__((vector_size(VL * sizeof(uint16_t))));
+  typedef uint32_t vu32 __attribute__((vector_size(VL * sizeof(uint32_t))));
+  vu32 u;
+  memcpy(&u, &v, sizeof(u));
+  const vu32 nan = (u & 0x7fffffffu) > 0x7f800000u;
+  const vu32 r = nan ? ((u >> 16) | 0x40u) : ((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+  const vu16 h = __builtin_convertvector(r, vu16);
+  memcpy(p, &h, sizeof(h));
+#endif
+}
 
 // acc[R rows, NR cols] (row stride TN) += xp[R rows, kc] (row stride TK) * strip[kc, NR].
 template <int R>
@@ -98,10 +149,16 @@ static inline void kernel(int64_t block, int64_t num_blocks, const T* FOUNDRY_RE
     // Few rows: read each w row segment once, straight from memory, into all rows' accumulators.
     for (int64_t k = 0; k < k_dim; ++k) {
       const T* wr = we + k * n_dim;
+#if {{PREFETCH}}
+      if (k + {{PREFETCH}} < k_dim)
+        for (int64_t n = 0; n < nc; n += 64 / (int64_t)sizeof(T)) __builtin_prefetch(wr + {{PREFETCH}} * n_dim + n);
+#endif
       for (int64_t r = 0; r < mc; ++r) {
         const float a = to_f(x[(m0 + r) * k_dim + k]);
         float* ar = acc + r * TN;
-        for (int64_t n = 0; n < nc; ++n) ar[n] += a * to_f(wr[n]);
+        int64_t n = 0;
+        for (; n + VL <= nc; n += VL) st(ar + n, ld(ar + n) + a * load_t(wr + n));
+        for (; n < nc; ++n) ar[n] += a * to_f(wr[n]);
       }
     }
   }
@@ -109,15 +166,21 @@ static inline void kernel(int64_t block, int64_t num_blocks, const T* FOUNDRY_RE
     const int64_t kc = k_dim - k0 < TK ? k_dim - k0 : TK;
     for (int64_t kk = 0; kk < kc; ++kk) {
       const T* wr = we + (k0 + kk) * n_dim;
+#if {{PREFETCH}}
+      if (k0 + kk + {{PREFETCH}} < k_dim)
+        for (int64_t n = 0; n < nc; n += 64 / (int64_t)sizeof(T)) __builtin_prefetch(wr + {{PREFETCH}} * n_dim + n);
+#endif
       int64_t n = 0;
       for (; n + NR <= nc; n += NR)
-        for (int i = 0; i < NR; ++i) wp[n * TK + kk * NR + i] = to_f(wr[n + i]);
+        for (int v = 0; v < NV; ++v) st(wp + n * TK + kk * NR + v * VL, load_t(wr + n + v * VL));
       if (n < ncp)
         for (int i = 0; i < NR; ++i) wp[n * TK + kk * NR + i] = n + i < nc ? to_f(wr[n + i]) : 0.0f;
     }
     for (int64_t r = 0; r < mc; ++r) {
       const T* xr = x + (m0 + r) * k_dim + k0;
-      for (int64_t kk = 0; kk < kc; ++kk) xp[r * TK + kk] = to_f(xr[kk]);
+      int64_t kk = 0;
+      for (; kk + VL <= kc; kk += VL) st(xp + r * TK + kk, load_t(xr + kk));
+      for (; kk < kc; ++kk) xp[r * TK + kk] = to_f(xr[kk]);
     }
     for (int64_t j = 0; j < ncp; j += NR) {
       const float* strip = wp + j * TK;
@@ -137,6 +200,8 @@ static inline void kernel(int64_t block, int64_t num_blocks, const T* FOUNDRY_RE
   }
   for (int64_t r = 0; r < mc; ++r) {
     T* yr = y + (m0 + r) * n_dim + n0;
-    for (int64_t n = 0; n < nc; ++n) yr[n] = from_f(acc[r * TN + n]);
+    int64_t n = 0;
+    for (; n + VL <= nc; n += VL) store_t(yr + n, ld(acc + r * TN + n));
+    for (; n < nc; ++n) yr[n] = from_f(acc[r * TN + n]);
   }
 }

@@ -4,7 +4,7 @@
 // backend: cpu
 // summary: "one pass with a k-entry min-heap of order-preserving integer keys (worst kept entry at the root); VEC-element chunks are skipped with vector integer compares unless one beats the root; O(log k) replacement, heap sort at the end. Ties go to the lower index; -0 ranks below +0, one of the orders allowed among equal values"
 // knobs:
-//   VEC: [8, 16, 32, 64]
+//   VEC: [16, 32, 64, 128]
 //   ROWS_PER_BLOCK: [1, 2, 4, 8]
 //   THREADS: [1, 2, 4]
 // launch:
@@ -20,6 +20,27 @@ typedef int16_t tk_key;
 typedef int16_t __attribute__((may_alias)) tk_raw;
 FOUNDRY_INLINE tk_key tk_of(tk_raw b) { return (tk_key)(b ^ ((b >> 15) & 0x7fff)); }
 #endif
+
+// One 32-byte vector of keys (two SSE halves without AVX2); wider GCC vectors
+// would have their compares split into scalars, so a chunk is several of these.
+typedef tk_key tk_vec __attribute__((vector_size(32)));
+#define TK_LANES ((int)(32 / sizeof(tk_key)))
+#define TK_BITS (8 * (int)sizeof(tk_key))
+
+// Whether any of the VEC keys at xb is above thr (VEC is a multiple of TK_LANES).
+FOUNDRY_INLINE int tk_any_above(const tk_raw* xb, tk_key thr) {
+  const tk_vec tv = (tk_vec){} + thr;
+  tk_vec m = (tk_vec){};
+  for (int j = 0; j < {{VEC}}; j += TK_LANES) {
+    tk_vec v;
+    memcpy(&v, xb + j, sizeof v);
+    v ^= (v >> (TK_BITS - 1)) & (tk_key)~((uint32_t)1 << (TK_BITS - 1));
+    m |= v > tv;
+  }
+  uint64_t w[4];
+  memcpy(w, &m, sizeof m);
+  return (w[0] | w[1] | w[2] | w[3]) != 0;
+}
 
 // a ranks below b: smaller key, or equal key and larger index.
 FOUNDRY_INLINE int tk_worse(tk_key ka, int32_t ia, tk_key kb, int32_t ib) { return ka < kb || (ka == kb && ia > ib); }
@@ -63,9 +84,7 @@ static inline void kernel(int64_t block, int64_t num_blocks, const T* FOUNDRY_RE
     // Later columns have larger indices, so an equal key never beats the root.
     for (; c + {{VEC}} <= cols; c += {{VEC}}) {
       const tk_key thr = keys[0];
-      tk_key any = 0;
-      for (int i = 0; i < {{VEC}}; ++i) any |= (tk_key)(tk_of(xb[c + i]) > thr);
-      if (!any) continue;
+      if (!tk_any_above(xb + c, thr)) continue;
       for (int i = 0; i < {{VEC}}; ++i) {
         const tk_key key = tk_of(xb[c + i]);
         if (key > keys[0]) {
