@@ -81,3 +81,17 @@ TEST(Softmax, GeneratorIsDeterministicPerSeed) {
   for (std::size_t i = 0; i < a[0].numel(); ++i) same += a[0].bits(i) == d[0].bits(i);
   EXPECT_LT(same, 3);
 }
+
+TEST(SoftmaxCompare, AllZeroOutputFailsEvenWhereTrueValuesAreBelowTheDtypeTolerance) {
+  // Softmax over 4096 columns gives values near 2.4e-4, far below bf16's
+  // 1.6e-2: a fixed absolute tolerance would accept zeros.
+  const auto& op = Registry::instance().get("softmax");
+  Case c{"softmax", DType::bf16, {{"rows", 2}, {"cols", 4096}}, {}, 3, 0};
+  auto b = op.allocate(c);
+  op.generate(c, b);
+  auto ref = op.reference(c, b);
+  for (std::size_t i = 0; i < b[1].numel(); ++i) b[1].set(i, 0.0);
+  EXPECT_EQ(op.compare(c, b, ref).status, Status::mismatch);
+  for (std::size_t i = 0; i < b[1].numel(); ++i) b[1].set(i, ref[0][i]);
+  EXPECT_EQ(op.compare(c, b, ref).status, Status::ok);
+}

@@ -59,21 +59,6 @@ class MoeCombine final : public OpContract {
     return {out};
   }
 
-  CheckResult compare(const Case& c, const std::vector<HostBuffer>& b,
-                      const std::vector<std::vector<double>>& ref) const override {
-    // Rounding errors scale with the data, not with each element: an output
-    // near zero is a sum of terms the size of the typical output, so the
-    // absolute tolerance is taken relative to the output's RMS.
-    const auto& want = ref.at(0);
-    double squares = 0;
-    for (double v : want) squares += v * v;
-    Tolerance tol = tolerance(c.dtype, buffers[3]);
-    tol.atol *= std::sqrt(squares / static_cast<double>(want.size()));
-    CheckResult r;
-    compare_elementwise(b[3], want, tol, r);
-    return r;
-  }
-
   Traffic traffic(const Case& c) const override {
     const double bytes = total_bytes(c);
     // One multiply-add per expert output element.

@@ -93,7 +93,8 @@ class OpContract {
   virtual Traffic traffic(const Case& c) const = 0;
 
   // Tolerance for one output buffer. The default covers float buffers per dtype
-  // (f32 1e-5, f16 2e-3, bf16 1.6e-2, relative and absolute) and exact integers.
+  // (f32 1e-5, f16 2e-3, bf16 1.6e-2; atol is taken relative to the output's
+  // RMS, see compare_elementwise) and exact integers.
   virtual Tolerance tolerance(DType d, const BufferSpec& out) const;
 
   // Compares kernel outputs against the reference. The default is elementwise
@@ -129,7 +130,12 @@ void fill_uniform(HostBuffer& b, uint64_t seed, uint64_t stream, double lo, doub
 // Data scale for adversarial variants: 1 for test 0, then large, then tiny magnitudes.
 double magnitude_for_test(int test_index);
 
-// Elementwise comparison of one buffer; merges into `r`.
+// Root mean square of the finite values.
+double rms(const std::vector<double>& v);
+
+// Elementwise comparison of one buffer; merges into `r`. For float buffers the
+// bound is |y - ref| <= atol * rms(ref) + rtol * |ref|: atol is a fraction of
+// the output's typical magnitude, so zeros never pass for small true values.
 void compare_elementwise(const HostBuffer& out, const std::vector<double>& ref, Tolerance tol,
                          CheckResult& r);
 

@@ -106,11 +106,12 @@ class Rope final : public OpContract {
     // statistics; its bound is lifted because the pair bound below replaces it.
     compare_elementwise(y, want, {std::numeric_limits<double>::infinity(), 0}, r);
     const std::size_t head_dim = static_cast<std::size_t>(dim(c, "head_dim")), half = head_dim / 2;
+    const double atol = tol.atol * rms(want);  // relative to the output's scale, as everywhere
     for (std::size_t i = 0; i < y.numel(); ++i) {
       const double got = y.get(i);
       if (!std::isfinite(got) || !std::isfinite(want[i])) continue;  // judged above
       const std::size_t partner = i % head_dim < half ? i + half : i - half;
-      if (std::fabs(got - want[i]) <= tol.atol + tol.rtol * std::hypot(want[i], want[partner])) continue;
+      if (std::fabs(got - want[i]) <= atol + tol.rtol * std::hypot(want[i], want[partner])) continue;
       ++r.mismatches;
       if (r.status == Status::ok) {
         r.status = Status::mismatch;

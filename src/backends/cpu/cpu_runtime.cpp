@@ -1,6 +1,7 @@
 #include "backends/cpu/cpu_runtime.hpp"
 
 #include <dlfcn.h>
+#include <fenv.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -59,7 +60,13 @@ void ThreadPool::run(int threads, void (*fn)(void*, int, int), void* ctx) {
 }
 
 CpuKernel::CpuKernel(const std::filesystem::path& so) {
+  // An object linked with -ffast-math runs a constructor that turns on
+  // flush-to-zero for the loading thread; restore the floating-point
+  // environment so one variant cannot change how later ones compute.
+  fenv_t env;
+  fegetenv(&env);
   handle_ = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+  fesetenv(&env);
   if (!handle_) throw std::runtime_error(fmt::format("dlopen {}: {}", so.string(), dlerror()));
   fn_ = reinterpret_cast<LaunchFn>(dlsym(handle_, "foundry_launch"));
   if (!fn_) throw std::runtime_error(fmt::format("{} has no foundry_launch entry point", so.string()));
