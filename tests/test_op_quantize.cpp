@@ -56,12 +56,16 @@ TEST(Quantize, RoundTripThroughDequantizeIsWithinHalfAScale) {
     }
 }
 
-TEST(Quantize, ToleranceAllowsOneStepInQAndOneUlpInScale) {
+TEST(Quantize, QIsExactExceptOneStepAtAHalfTieAndScaleWithinOneUlp) {
   const auto& op = Registry::instance().get("quantize");
-  Case c{"quantize", DType::f16, {{"rows", 4}, {"cols", 16}}, {}, 2, 0};
+  Case c{"quantize", DType::f32, {{"rows", 4}, {"cols", 16}}, {}, 2, 0};
   auto b = op.allocate(c);
   op.generate(c, b);
-  const auto ref = op.reference(c, b);
+  // Put x[3] (row 0) on a .5 tie of its row's scale: 2.5 * scale.
+  auto ref = op.reference(c, b);
+  b[0].set(3, 2.5 * ref[1][0]);
+  ref = op.reference(c, b);
+  ASSERT_EQ(ref[0][3], 3.0);  // half away from zero
   HostBuffer &q = b[1], &scale = b[2];
   auto write = [&] {
     for (std::size_t i = 0; i < q.numel(); ++i) q.set(i, ref[0][i]);
@@ -69,10 +73,13 @@ TEST(Quantize, ToleranceAllowsOneStepInQAndOneUlpInScale) {
   };
   write();
   EXPECT_EQ(op.compare(c, b, ref).status, Status::ok);
-  q.set(3, ref[0][3] + (ref[0][3] > 0 ? -1 : 1));
+  q.set(3, 2.0);  // the tie decided the other way
   scale.set(1, std::nextafter(static_cast<float>(ref[1][1]), 1.0f));
   EXPECT_EQ(op.compare(c, b, ref).status, Status::ok);
-  q.set(3, ref[0][3] + (ref[0][3] > 0 ? -2 : 2));
+  q.set(3, 1.0);
+  EXPECT_EQ(op.compare(c, b, ref).status, Status::mismatch);
+  write();
+  q.set(5, ref[0][5] + (ref[0][5] > 0 ? -1 : 1));  // off by one away from a tie: truncation
   EXPECT_EQ(op.compare(c, b, ref).status, Status::mismatch);
   write();
   scale.set(1, ref[1][1] * (1 + 1e-5));

@@ -33,6 +33,8 @@ typedef uint16_t v8h_m __attribute__((vector_size(16), aligned(2), may_alias));
 FOUNDRY_INLINE v8f load8(const T* p) {
 #if defined(FOUNDRY_DTYPE_F32)
   return *(const v8f_m*)p;
+#elif defined(FOUNDRY_DTYPE_BF16) && defined(__AVX2__)
+  return (v8f)_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)p)), 16);
 #elif defined(FOUNDRY_DTYPE_BF16)
   return (v8f)(__builtin_convertvector(*(const v8h_m*)p, v8u) << 16);
 #elif defined(__F16C__)

@@ -2,7 +2,7 @@
 // id: swiglu_flat
 // op: swiglu
 // backend: cpu
-// summary: plain flat loop over BLOCK_ELEMS elements per block
+// summary: "plain flat loop over BLOCK_ELEMS elements per block. With FAST_MATH=1, g / (1 + exp(-g)) becomes NaN for large negative g (fast math assumes exp never overflows): a real failure, recorded as nonfinite"
 // knobs:
 //   BLOCK_ELEMS: [1024, 4096, 16384, 65536]
 //   THREADS: [1, 2, 4]
