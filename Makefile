@@ -7,7 +7,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= runs/demo-$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: deps build test demo clean
+.PHONY: deps build test demo clean bench-cpu
 
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -25,8 +25,12 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 demo: build
-	./$(BUILD_DIR)/foundry run -n 12 --session-dir $(DEMO_DIR)
+	./$(BUILD_DIR)/foundry run -n 6 --session-dir $(DEMO_DIR)
 	@echo "demo session written to $(DEMO_DIR) (records: $(DEMO_DIR)/attempts.ndjson)"
+
+# foundry's best CPU variants against oneDNN and Eigen (BENCH_ARGS: e.g. -n 6 --rounds 2).
+bench-cpu:
+	bench/cpu_peers.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -14,7 +14,7 @@ struct BenchConfig {
   int min_repeats = 10;
   int max_repeats = 200;
   double target_rse = 0.005;  // stop when the median's relative standard error is below this
-  double max_seconds = 1.0;   // time cap on the timed loop
+  double max_seconds = 0.5;   // time cap on the timed loop
   bool flush_cache = true;    // evict the LLC between repetitions
 };
 
