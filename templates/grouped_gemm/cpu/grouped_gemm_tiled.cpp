@@ -14,7 +14,6 @@
 //   THREADS: [1, 2, 4]
 // constraints:
 //   - TILE_N % (16 * NV) == 0
-//   - MR * NV <= 12
 //   - TILE_M * TILE_K + TILE_K * TILE_N + TILE_M * TILE_N <= 131072
 // launch:
 //   grid: (cdiv(total_rows, TILE_M) + experts) * cdiv(n_dim, TILE_N)

@@ -2,7 +2,7 @@
 // id: moe_combine_simd
 // op: moe_combine
 // backend: cpu
-// summary: UNROLL VEC-lane float accumulators per column chunk with the topk expert rows streamed through them; blocks are TOKENS_PER_BLOCK tokens times one of COL_SPLIT column ranges; STREAM writes the output with non-temporal 16-byte stores (aligned head and the tail by plain stores)
+// summary: UNROLL VEC-lane float accumulators per column chunk with the topk expert rows streamed through them; blocks are TOKENS_PER_BLOCK tokens times one of COL_SPLIT column ranges; STREAM writes the output with non-temporal 16-byte stores (aligned head and the tail by plain stores), which pays off only once the output outgrows the caches (prefill), and costs on small outputs; VEC stops at 8 because GCC lowers 64-byte vectors lane by lane on AVX2
 // knobs:
 //   VEC: [4, 8]
 //   UNROLL: [1, 2, 4, 8]

@@ -2,7 +2,7 @@
 // id: moe_dispatch_memcpy
 // op: moe_dispatch
 // backend: cpu
-// summary: row copies with memcpy, or with STREAM non-temporal 32-byte stores (no read-for-ownership of the destination; head and tail by memcpy); blocks are ROWS_PER_BLOCK rows times one of COL_SPLIT column ranges, so few-row decode shapes still spread over threads
+// summary: row copies with memcpy, or with STREAM non-temporal 32-byte stores (no read-for-ownership of the destination; head and tail by memcpy - pays off once the output outgrows the caches, costs on small outputs); blocks are ROWS_PER_BLOCK rows times one of COL_SPLIT column ranges, so few-row decode shapes still spread over threads
 // knobs:
 //   ROWS_PER_BLOCK: [1, 4, 16, 64]
 //   COL_SPLIT: [1, 2, 4]

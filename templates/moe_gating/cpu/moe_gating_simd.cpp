@@ -2,7 +2,7 @@
 // id: moe_gating_simd
 // op: moe_gating
 // backend: cpu
-// summary: two passes per token - top-k (its first pick is the row max) by SELECT 0 insertion behind a VEC-lane threshold prefilter, or SELECT 1 a branch-free VEC-lane compare-and-swap network (topk <= 8; larger topk falls back to insertion), then VEC-lane sum of exp; POLY_EXP uses a branch-free vectorisable exp for x <= 0 (Cephes polynomial), else expf (vectorised only under FAST_MATH)
+// summary: two passes per token - top-k (its first pick is the row max) by SELECT 0 insertion behind a VEC-lane threshold prefilter, or SELECT 1 a branch-free VEC-lane compare-and-swap network (topk <= 8; larger topk falls back to insertion), then VEC-lane sum of exp; POLY_EXP uses a branch-free vectorisable exp for x <= 0 (Cephes polynomial), else expf (vectorised only under FAST_MATH, where glibc's vector expf takes a slow path on the very negative arguments of large-magnitude rows); VEC stops at 8 because GCC lowers 64-byte vectors lane by lane on AVX2
 // knobs:
 //   VEC: [4, 8]
 //   ROWS_PER_BLOCK: [1, 4, 16, 64]
