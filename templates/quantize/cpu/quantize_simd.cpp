@@ -15,36 +15,6 @@
 // flags_if:
 //   FAST_MATH: [-ffast-math]
 // ---
-#if defined(__SSE2__)
-#include <immintrin.h>
-#endif
-
-// Native 8-lane vectors (one AVX register); UNROLL of them per step.
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-typedef uint32_t v8u __attribute__((vector_size(32)));
-typedef uint16_t v8h __attribute__((vector_size(16)));
-// Unaligned, aliasing views of memory as those vectors.
-typedef float v8f_m __attribute__((vector_size(32), aligned(4), may_alias));
-typedef uint16_t v8h_m __attribute__((vector_size(16), aligned(2), may_alias));
-
-// Eight consecutive elements of T as float lanes: bf16 by an integer shift, f16 through F16C.
-FOUNDRY_INLINE v8f load8(const T* p) {
-#if defined(FOUNDRY_DTYPE_F32)
-  return *(const v8f_m*)p;
-#elif defined(FOUNDRY_DTYPE_BF16) && defined(__AVX2__)
-  return (v8f)_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)p)), 16);
-#elif defined(FOUNDRY_DTYPE_BF16)
-  return (v8f)(__builtin_convertvector(*(const v8h_m*)p, v8u) << 16);
-#elif defined(__F16C__)
-  return (v8f)_mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)p));
-#else
-  v8f v;
-  for (int i = 0; i < 8; ++i) v[i] = to_f(p[i]);
-  return v;
-#endif
-}
-
 typedef int8_t v8b __attribute__((vector_size(8)));
 typedef int8_t v8b_m __attribute__((vector_size(8), aligned(1), may_alias));
 
