@@ -3,6 +3,7 @@
 //   T                     storage type of the candidate dtype
 //   to_f(T) / from_f(f)   load as float / store from float (round-to-nearest-even)
 //   FOUNDRY_RESTRICT      restrict qualifier for pointer parameters
+//   copy_row(dst, src, count, stream)   row copy, optionally with streaming stores
 //   v8f, load8/store8/store8_nt, aligned8, store_fence
 //                         eight-lane float vectors (one AVX register) over T
 // A template defines
@@ -120,4 +121,38 @@ FOUNDRY_INLINE void store_fence() {
 #if defined(__SSE2__)
   _mm_sfence();
 #endif
+}
+
+// Copies `count` elements of T; with `stream` the 32-byte aligned middle goes
+// out as non-temporal stores (no read-for-ownership), head and tail through
+// memcpy. Callers that stream end their block with store_fence().
+FOUNDRY_INLINE void copy_row(T* FOUNDRY_RESTRICT dst, const T* FOUNDRY_RESTRICT src, int64_t count, int stream) {
+  size_t bytes = (size_t)count * sizeof(T);
+#if defined(__AVX__)
+  if (stream) {
+    char* d = (char*)dst;
+    const char* s = (const char*)src;
+    size_t head = (size_t)(-(uintptr_t)d) & 31u;
+    if (head > bytes) head = bytes;
+    memcpy(d, s, head);
+    d += head;
+    s += head;
+    bytes -= head;
+    for (; bytes >= 64; bytes -= 64, d += 64, s += 64) {
+      const __m256i a = _mm256_loadu_si256((const __m256i*)s);
+      const __m256i b = _mm256_loadu_si256((const __m256i*)(s + 32));
+      _mm256_stream_si256((__m256i*)d, a);
+      _mm256_stream_si256((__m256i*)(d + 32), b);
+    }
+    if (bytes >= 32) {
+      _mm256_stream_si256((__m256i*)d, _mm256_loadu_si256((const __m256i*)s));
+      bytes -= 32;
+      d += 32;
+      s += 32;
+    }
+    memcpy(d, s, bytes);
+    return;
+  }
+#endif
+  memcpy(dst, src, bytes);
 }
