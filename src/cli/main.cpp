@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -90,7 +91,8 @@ int main(int argc, char** argv) {
   runc->add_option("--shapes", shapes, "shape regimes: decode, prefill, odd or all")
       ->check(CLI::IsMember({"decode", "prefill", "odd", "all"}));
   runc->add_option("--dtypes", dtypes, "dtypes: f32 f16 bf16")->check(CLI::IsMember({"f32", "f16", "bf16"}));
-  runc->add_option("--session-dir", session_dir, "session directory (created; an existing one is resumed)")->required();
+  runc->add_option("--session-dir", session_dir,
+                   "session directory (created; an existing one is resumed; default runs/<date>-<time>)");
   runc->add_option("--correctness-tests", cfg.correctness_tests, "seeds each variant is checked on")->check(CLI::Range(1, 64));
   runc->add_option("--warmup", cfg.bench.warmup, "untimed runs before timing")->check(CLI::Range(0, 10000));
   runc->add_option("--repeats", cfg.bench.max_repeats, "maximum timed runs (stops earlier once the median is stable)")
@@ -118,6 +120,12 @@ int main(int argc, char** argv) {
     if (*list) return cmd_list(list_json, template_root);
     if (*runc) {
       cfg.template_root = template_root;
+      if (session_dir.empty()) {
+        const std::time_t now = std::time(nullptr);
+        char stamp[32];
+        std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+        session_dir = std::string("runs/") + stamp;
+      }
       cfg.session_dir = session_dir;
       cfg.cache_root = cache_root;
       cfg.limits.phase_s = bench_timeout;
