@@ -2,12 +2,13 @@
 // id: softmax_threepass
 // op: softmax
 // backend: cpu
-// summary: plain three passes per row (max, sum of exp, normalise) with UNROLL partial results
+// summary: "plain three passes per row (max, sum of exp, normalise) with UNROLL partial results. STORE_EXP=1 keeps exp(x - max) in y between the passes, one exp per element instead of two"
 // knobs:
 //   ROWS_PER_BLOCK: [1, 2, 4, 8]
 //   UNROLL: [1, 2, 4, 8]
 //   THREADS: [1, 2, 4]
 //   FAST_MATH: [0, 1]
+//   STORE_EXP: [0, 1]
 // launch:
 //   grid: cdiv(rows, ROWS_PER_BLOCK)
 //   threads: THREADS
@@ -33,12 +34,23 @@ static inline void kernel(int64_t block, int64_t num_blocks, const T* FOUNDRY_RE
 
     float acc[{{UNROLL}}] = {0};
     for (c = 0; c + {{UNROLL}} <= cols; c += {{UNROLL}})
-      for (int u = 0; u < {{UNROLL}}; ++u) acc[u] += expf(to_f(xr[c + u]) - m);
-    for (; c < cols; ++c) acc[0] += expf(to_f(xr[c]) - m);
+      for (int u = 0; u < {{UNROLL}}; ++u) {
+        const float e = expf(to_f(xr[c + u]) - m);
+        if ({{STORE_EXP}}) yr[c + u] = from_f(e);
+        acc[u] += e;
+      }
+    for (; c < cols; ++c) {
+      const float e = expf(to_f(xr[c]) - m);
+      if ({{STORE_EXP}}) yr[c] = from_f(e);
+      acc[0] += e;
+    }
     float sum = 0.0f;
     for (int u = 0; u < {{UNROLL}}; ++u) sum += acc[u];
 
     const float inv = 1.0f / sum;
-    for (c = 0; c < cols; ++c) yr[c] = from_f(expf(to_f(xr[c]) - m) * inv);
+    if ({{STORE_EXP}})
+      for (c = 0; c < cols; ++c) yr[c] = from_f(to_f(yr[c]) * inv);
+    else
+      for (c = 0; c < cols; ++c) yr[c] = from_f(expf(to_f(xr[c]) - m) * inv);
   }
 }
