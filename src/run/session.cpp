@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -91,30 +92,31 @@ bool Session::append(const json& record) {
   return true;
 }
 
+namespace {
+// Write to a temporary unique to this writer, then rename over the target:
+// readers never see a partial file, and two threads writing the same kernel
+// (identical source from different candidates) never share a temporary.
+void write_file_atomically(const fs::path& p, const std::string& content) {
+  static std::atomic<unsigned long> counter{0};
+  const fs::path tmp = p.string() + fmt::format(".tmp{}.{}", getpid(), counter.fetch_add(1));
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << content;
+    if (!out) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
+  }
+  fs::rename(tmp, p);
+}
+}  // namespace
+
 std::string Session::write_kernel(const std::string& sha, const std::string& ext, const std::string& source) {
   const std::string rel = fmt::format("kernels/{}.{}", sha, ext);
   const fs::path p = dir_ / rel;
-  if (!fs::exists(p)) {
-    const fs::path tmp = p.string() + fmt::format(".tmp{}", getpid());
-    {
-      std::ofstream out(tmp, std::ios::binary);
-      out << source;
-      if (!out) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-    }
-    fs::rename(tmp, p);
-  }
+  if (!fs::exists(p)) write_file_atomically(p, source);
   return rel;
 }
 
 void Session::write_json(const std::string& name, const json& j) const {
-  const fs::path p = dir_ / name;
-  const fs::path tmp = p.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << j.dump(2) << "\n";
-    if (!out) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-  }
-  fs::rename(tmp, p);
+  write_file_atomically(dir_ / name, j.dump(2) + "\n");
 }
 
 json Session::read_json(const std::string& name) const {
