@@ -7,7 +7,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= runs/demo-$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: deps build test demo clean bench-cpu
+.PHONY: deps build test demo clean bench-cpu device-bundle
 
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -31,6 +31,14 @@ demo: build
 # foundry's best CPU variants against oneDNN and Eigen (BENCH_ARGS: e.g. -n 6 --rounds 2).
 bench-cpu:
 	bench/cpu_peers.sh $(BENCH_ARGS)
+
+# The CLI and the shared libraries it needs beyond glibc, in .device/, for a
+# GPU machine that has the NVIDIA driver and CUDA but not foundry's build
+# dependencies: run it there as LD_LIBRARY_PATH=.device/lib .device/foundry.
+device-bundle: build
+	rm -rf .device && mkdir -p .device/lib
+	cp $(BUILD_DIR)/foundry .device/foundry && strip .device/foundry
+	ldd $(BUILD_DIR)/foundry | awk '/=> \// {print $$3}' | grep -v -E 'lib(c|m|pthread|dl|rt)\.so' | xargs -I{} cp -L {} .device/lib/
 
 clean:
 	rm -rf $(BUILD_DIR)

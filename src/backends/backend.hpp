@@ -16,11 +16,17 @@ namespace foundry {
 struct BuildResult {
   bool ok = false;
   Status status = Status::ok;  // compile_error or resource_limit when !ok
-  std::filesystem::path artifact;  // shared object (cpu)
+  std::filesystem::path artifact;  // shared object (cpu) or CUBIN (cuda)
   double ms = 0;
   bool cache_hit = false;
   std::string log;                 // compiler output on failure (truncated)
   std::vector<std::string> flags;
+  // Per-thread registers, static shared memory and spill bytes (stores +
+  // loads) from the device compiler's report; -1 where the backend has none.
+  int registers = -1;
+  int smem_bytes = -1;
+  int spill_bytes = -1;
+  int stack_bytes = -1;
 };
 
 class Backend {

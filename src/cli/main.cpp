@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/backend.hpp"
+#include "backends/cuda/cuda_backend.hpp"
 #include "harness/worker_process.hpp"
 #include "ops/registry.hpp"
 #include "run/run.hpp"
@@ -20,6 +21,25 @@ using namespace foundry;
 using nlohmann::json;
 
 namespace {
+
+// Which backends can compile and run here, and why not.
+int cmd_list_backends(bool as_json) {
+  BackendAvailability cpu{"cpu", true, true, "host C++ compiler, dlopen", ""};
+  std::vector<BackendAvailability> all{cpu, cuda_availability()};
+  if (as_json) {
+    json arr = json::array();
+    for (const auto& a : all)
+      arr.push_back({{"name", a.name}, {"compile", a.compile}, {"run", a.run}, {"usable", a.run},
+                     {"device", a.device}, {"why_not", a.run ? json() : json(a.why)}});
+    std::cout << arr.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& a : all) {
+    const char* state = a.run ? "usable" : a.compile ? "compile-only" : "unavailable";
+    std::cout << fmt::format("{:<5} {:<13} {}\n", a.name, state, a.run ? a.device : a.why);
+  }
+  return 0;
+}
 
 int cmd_list(bool as_json, const std::filesystem::path& root) {
   auto templates = discover_templates(root);
@@ -71,6 +91,8 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "list every op with its class, curriculum stage and templates per backend");
   bool list_json = false;
   list->add_flag("--json", list_json, "print a JSON array");
+  bool list_backends = false;
+  list->add_flag("--backends", list_backends, "which backends can compile and run here, and why not");
   add_template_option(list);
 
   auto* runc = app.add_subcommand("run", "generate, check and benchmark kernel variants into a session");
@@ -81,7 +103,7 @@ int main(int argc, char** argv) {
   std::string session_dir;
   std::string cache_root = default_cache_root().string();
   double bench_timeout = cfg.limits.phase_s;
-  runc->add_option("--ops", cfg.ops, "ops to run (default: every op with templates for the backend)");
+  runc->add_option("--ops", cfg.ops, "ops to run (default: every op with templates for the backend)")->delimiter(',');
   runc->add_option("-n,--n", cfg.per_op, "variants per op")->check(CLI::PositiveNumber);
   runc->add_option("--backend", cfg.backend, "backend")->check(CLI::IsMember({"cpu", "cuda"}));
   runc->add_option("--workers", cfg.workers, "worker processes that check and benchmark")->check(CLI::Range(1, 256));
@@ -89,8 +111,9 @@ int main(int argc, char** argv) {
   runc->add_option("--mode", cfg.mode, "sampler")->check(CLI::IsMember({"random"}));
   runc->add_option("--seed", cfg.seed, "sampler and input seed");
   runc->add_option("--shapes", shapes, "shape regimes: decode, prefill, odd or all")
+      ->delimiter(',')
       ->check(CLI::IsMember({"decode", "prefill", "odd", "all"}));
-  runc->add_option("--dtypes", dtypes, "dtypes: f32 f16 bf16")->check(CLI::IsMember({"f32", "f16", "bf16"}));
+  runc->add_option("--dtypes", dtypes, "dtypes: f32 f16 bf16")->delimiter(',')->check(CLI::IsMember({"f32", "f16", "bf16"}));
   runc->add_option("--session-dir", session_dir,
                    "session directory (created; an existing one is resumed; default runs/<date>-<time>)");
   runc->add_option("--correctness-tests", cfg.correctness_tests, "seeds each variant is checked on")->check(CLI::Range(1, 64));
@@ -101,6 +124,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   runc->add_option("--cxx", cfg.cxx, "host C++ compiler for the cpu backend (default: $CXX or c++)");
   runc->add_option("--cache-dir", cache_root, "compile cache and measured ceilings")->envname("FOUNDRY_CACHE_DIR");
+  runc->add_flag("--compile-only", cfg.compile_only,
+                 "build every sampled variant and record its resources (status compiled), run none");
+  runc->add_option("--arch", cfg.arch, "cuda: GPU architecture to compile for, e.g. sm_90 (default: the GPU's)");
   bool no_flush = false;
   runc->add_flag("--no-flush", no_flush, "do not evict the cache between timed runs");
 
@@ -116,8 +142,8 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*worker) return worker_main();
-    if (*list) return cmd_list(list_json, template_root);
+    if (*worker) return worker_main(worker_backend);
+    if (*list) return list_backends ? cmd_list_backends(list_json) : cmd_list(list_json, template_root);
     if (*runc) {
       cfg.template_root = template_root;
       if (session_dir.empty()) {
@@ -129,6 +155,7 @@ int main(int argc, char** argv) {
       cfg.session_dir = session_dir;
       cfg.cache_root = cache_root;
       cfg.limits.phase_s = bench_timeout;
+      cfg.workers_given = runc->count("--workers") > 0;
       cfg.bench.flush_cache = !no_flush;
       cfg.bench.min_repeats = std::min(cfg.bench.min_repeats, cfg.bench.max_repeats);
       for (const auto& s : shapes) {

@@ -3,7 +3,10 @@
 // reference) and pasted verbatim into every backend's kernel prelude, so a
 // kernel and its reference draw bit-identical streams.
 #pragma once
+// NVRTC has no <stdint.h>; the CUDA prelude defines the fixed-width types.
+#if !defined(__CUDACC_RTC__)
 #include <stdint.h>
+#endif
 
 #ifndef FOUNDRY_HD
 #define FOUNDRY_HD

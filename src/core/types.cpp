@@ -106,6 +106,7 @@ std::string to_string(Status s) {
     case Status::nonfinite: return "nonfinite";
     case Status::unwritten: return "unwritten";
     case Status::harness_error: return "harness_error";
+    case Status::compiled: return "compiled";
   }
   return "?";
 }
@@ -120,7 +121,7 @@ const std::vector<Status>& all_statuses() {
   static const std::vector<Status> v{Status::ok,          Status::invalid_knobs, Status::compile_error,
                                      Status::resource_limit, Status::launch_error, Status::runtime_fault,
                                      Status::timeout,     Status::mismatch,      Status::nonfinite,
-                                     Status::unwritten,   Status::harness_error};
+                                     Status::unwritten,   Status::harness_error, Status::compiled};
   return v;
 }
 

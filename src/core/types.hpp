@@ -43,6 +43,7 @@ enum class Status {
   nonfinite,
   unwritten,
   harness_error,
+  compiled,  // compile-only runs: built and within the device's limits, never executed
 };
 std::string to_string(Status s);
 std::optional<Status> parse_status(const std::string& s);

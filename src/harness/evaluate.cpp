@@ -24,6 +24,7 @@ json to_json(const EvalRequest& r) {
           {"artifact", r.artifact},
           {"grid", r.grid},
           {"threads", r.threads},
+          {"smem", r.smem},
           {"n_tests", r.n_tests},
           {"bench",
            {{"warmup", r.bench.warmup},
@@ -44,6 +45,7 @@ EvalRequest eval_request_from_json(const json& j) {
   r.artifact = j.at("artifact").get<std::string>();
   r.grid = j.at("grid").get<int64_t>();
   r.threads = j.at("threads").get<int>();
+  r.smem = j.value("smem", int64_t{0});
   r.n_tests = j.at("n_tests").get<int>();
   const auto& b = j.at("bench");
   r.bench.warmup = b.at("warmup");
@@ -57,6 +59,7 @@ EvalRequest eval_request_from_json(const json& j) {
 
 json to_json(const EvalResult& r) {
   json j{{"status", to_string(r.status)},
+         {"restart", r.restart},
          {"error", r.error},
          {"n_tests", r.n_tests},
          {"ms", {{"prepare", r.prepare_ms}, {"check", r.check_ms}, {"bench", r.bench_ms}}},
@@ -78,6 +81,7 @@ EvalResult eval_result_from_json(const json& j) {
   r.status = parse_status(j.at("status").get<std::string>()).value_or(Status::harness_error);
   r.error = j.value("error", "");
   r.n_tests = j.value("n_tests", 0);
+  r.restart = j.value("restart", false);
   if (j.contains("ms")) {
     r.prepare_ms = j["ms"].value("prepare", 0.0);
     r.check_ms = j["ms"].value("check", 0.0);
@@ -113,15 +117,15 @@ struct Evaluator::CaseData {
   std::vector<HostBuffer> work;                           // what the kernel reads and writes
 };
 
-Evaluator::Evaluator(std::function<void(const std::string&)> phase)
-    : phase_(std::move(phase)), pool_(static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN))) {}
+Evaluator::Evaluator(std::function<void(const std::string&)> phase, const std::string& backend)
+    : phase_(std::move(phase)), exec_(make_executor(backend)) {}
 
 Evaluator::~Evaluator() = default;
 
 const Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
   // Candidates sharing (op, dtype, shape, params, seed, tests) share inputs and reference.
   json key = to_json(req);
-  for (const char* k : {"artifact", "grid", "threads", "bench"}) key.erase(k);
+  for (const char* k : {"artifact", "grid", "threads", "smem", "bench"}) key.erase(k);
   std::string k = key.dump();
   if (case_ && k == case_key_) return *case_;
   case_.reset();
@@ -150,8 +154,13 @@ void prepare_buffers(const OpContract& op, const std::vector<HostBuffer>& pristi
   }
 }
 
-KernelArgs::KernelArgs(const OpContract& op, std::vector<HostBuffer>& work, const Case& c) {
-  for (auto& b : work) ptrs.push_back(b.data());
+std::vector<void*> host_pointers(std::vector<HostBuffer>& work) {
+  std::vector<void*> p;
+  for (auto& b : work) p.push_back(b.data());
+  return p;
+}
+
+KernelArgs::KernelArgs(const OpContract& op, std::vector<void*> buffers, const Case& c) : ptrs(std::move(buffers)) {
   for (const auto& s : op.size_symbols) ints.push_back(op.dim(c, s));
   const std::size_t n_size = ints.size();
   for (const auto& p : op.params) {
@@ -180,19 +189,13 @@ void merge(CheckResult& into, const CheckResult& r) {
 
 EvalResult Evaluator::evaluate(const EvalRequest& req) {
   EvalResult res;
-  std::unique_ptr<CpuKernel> kernel;
-  try {
-    kernel = std::make_unique<CpuKernel>(req.artifact);
-  } catch (const std::exception& e) {
-    res.status = Status::launch_error;
-    res.error = e.what();
+  auto finish = [&](ExecError e) {
+    res.status = e.status;
+    res.error = e.message;
+    res.restart = exec_->poisoned();
     return res;
-  }
-  if (req.grid < 1) {
-    res.status = Status::launch_error;
-    res.error = fmt::format("grid of {} blocks", req.grid);
-    return res;
-  }
+  };
+  if (ExecError e = exec_->load(req)) return finish(e);
   using clock = std::chrono::steady_clock;
   auto ms_since = [](clock::time_point t) { return std::chrono::duration<double, std::milli>(clock::now() - t).count(); };
   auto t = clock::now();
@@ -204,8 +207,10 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
   if (phase_) phase_("check");
   for (int i = 0; i < req.n_tests; ++i) {
     prepare_buffers(op, d.pristine[i], d.work);
-    KernelArgs args(op, d.work, d.cases[i]);
-    kernel->launch(pool_, args.args.data(), req.grid, req.threads);
+    if (ExecError e = exec_->run(op, d.cases[i], d.work)) {
+      res.check_ms = ms_since(t);
+      return finish(e);
+    }
     CheckResult r = op.compare(d.cases[i], d.work, d.refs[i]);
     ++res.n_tests;
     merge(res.check, r);
@@ -221,8 +226,12 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
   t = clock::now();
   if (phase_) phase_("bench");
   prepare_buffers(op, d.pristine[0], d.work);
-  KernelArgs args(op, d.work, d.cases[0]);
-  res.latency_us = time_cpu([&] { kernel->launch(pool_, args.args.data(), req.grid, req.threads); }, req.bench, flusher_);
+  LatencyStats lat;
+  if (ExecError e = exec_->time(op, d.cases[0], d.work, req.bench, lat)) {
+    res.bench_ms = ms_since(t);
+    return finish(e);
+  }
+  res.latency_us = lat;
 
   // The timed runs must still produce the right answer.
   CheckResult after = op.compare(d.cases[0], d.work, d.refs[0]);

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backends/cpu/cpu_runtime.hpp"
+#include "harness/executor.hpp"
 #include "harness/stats.hpp"
 #include "harness/timing.hpp"
 #include "ops/op_contract.hpp"
@@ -23,9 +23,10 @@ struct EvalRequest {
   Shape shape;
   Params params;
   uint64_t seed = 0;          // base input seed; test t uses a seed derived from it
-  std::string artifact;       // compiled shared object
+  std::string artifact;       // compiled shared object (cpu) or CUBIN (cuda)
   int64_t grid = 1;
-  int threads = 1;
+  int threads = 1;            // cpu: pool threads; cuda: threads per block
+  int64_t smem = 0;           // cuda: dynamic shared memory bytes
   int n_tests = 3;
   BenchConfig bench;
 };
@@ -39,6 +40,7 @@ struct EvalResult {
   // Where the worker's time went: inputs and reference (0 when the case was
   // cached), the correctness runs, the timed loop.
   double prepare_ms = 0, check_ms = 0, bench_ms = 0;
+  bool restart = false;  // the worker's device context is unusable: it exits after answering
 };
 
 nlohmann::json to_json(const EvalRequest& r);
@@ -55,19 +57,22 @@ uint64_t test_seed(uint64_t base, int t);
 void prepare_buffers(const OpContract& op, const std::vector<HostBuffer>& pristine, std::vector<HostBuffer>& work);
 
 // A kernel's arguments in ABI order (buffers, sizes, scalars), each passed as
-// a pointer to its value; `args` is what a launch takes.
+// a pointer to its value; `args` is what a launch takes. `buffers` are the
+// buffers' addresses where the kernel sees them (host or device).
 struct KernelArgs {
-  KernelArgs(const OpContract& op, std::vector<HostBuffer>& work, const Case& c);
+  KernelArgs(const OpContract& op, std::vector<void*> buffers, const Case& c);
   std::vector<void*> ptrs;
   std::vector<int64_t> ints;
   std::vector<float> floats;
   std::vector<void*> args;
 };
 
+std::vector<void*> host_pointers(std::vector<HostBuffer>& work);
+
 class Evaluator {
  public:
   // `phase` is told "check" and "bench" as they begin (the watchdog's cue).
-  explicit Evaluator(std::function<void(const std::string&)> phase = {});
+  explicit Evaluator(std::function<void(const std::string&)> phase = {}, const std::string& backend = "cpu");
   ~Evaluator();
   EvalResult evaluate(const EvalRequest& req);
 
@@ -75,10 +80,9 @@ class Evaluator {
   struct CaseData;
   const CaseData& case_data(const EvalRequest& req);
   std::function<void(const std::string&)> phase_;
-  ThreadPool pool_;
+  std::unique_ptr<Executor> exec_;
   std::string case_key_;
   std::unique_ptr<CaseData> case_;
-  CacheFlusher flusher_;
 };
 
 }  // namespace foundry

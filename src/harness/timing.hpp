@@ -28,6 +28,12 @@ class CacheFlusher {
   unsigned char value_ = 0;
 };
 
+// The adaptive loop shared by every backend: `warm` runs cfg.warmup times,
+// then `timed_us` (one flushed, timed run returning microseconds) repeats
+// until the median's RSE is below target (after min_repeats), or the caps.
+LatencyStats adaptive_samples(const std::function<void()>& warm, const std::function<double()>& timed_us,
+                              const BenchConfig& cfg);
+
 // Latency of `run` in microseconds (steady clock around each call).
 LatencyStats time_cpu(const std::function<void()>& run, const BenchConfig& cfg, CacheFlusher& flusher);
 

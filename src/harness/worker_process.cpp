@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <iostream>
+#include <cstdlib>
+#include <memory>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -17,7 +19,8 @@ namespace foundry {
 
 using nlohmann::json;
 
-WorkerProcess::WorkerProcess(std::string exe, std::string backend) : exe_(std::move(exe)), backend_(std::move(backend)) {}
+WorkerProcess::WorkerProcess(std::string exe, std::string backend, int gpu)
+    : exe_(std::move(exe)), backend_(std::move(backend)), gpu_(gpu) {}
 
 WorkerProcess::~WorkerProcess() { kill_worker(); }
 
@@ -29,6 +32,7 @@ void WorkerProcess::start() {
   if (pid == 0) {
     dup2(in[0], 0);
     dup2(out[1], 1);
+    if (gpu_ >= 0) setenv("CUDA_VISIBLE_DEVICES", std::to_string(gpu_).c_str(), 1);
     execl(exe_.c_str(), exe_.c_str(), "worker", "--backend", backend_.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -74,7 +78,12 @@ EvalResult WorkerProcess::evaluate(const EvalRequest& req, const WorkerLimits& l
         phase = msg["phase"].get<std::string>();
         deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limits.phase_s);
       } else if (msg.contains("result")) {
-        return eval_result_from_json(msg["result"]);
+        EvalResult r = eval_result_from_json(msg["result"]);
+        if (r.restart) {  // the worker exits after this answer; start afresh next time
+          kill_worker();
+          ++restarts_;
+        }
+        return r;
       }
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
@@ -110,7 +119,7 @@ EvalResult WorkerProcess::evaluate(const EvalRequest& req, const WorkerLimits& l
   }
 }
 
-int worker_main() {
+int worker_main(const std::string& backend) {
   // Protocol lines go to a private copy of stdout; anything a kernel prints
   // lands on stderr instead of corrupting the protocol.
   int proto = dup(1);
@@ -121,16 +130,24 @@ int worker_main() {
     fwrite(s.data(), 1, s.size(), out);
     fflush(out);
   };
-  Evaluator ev([&](const std::string& phase) { send({{"phase", phase}}); });
+  std::unique_ptr<Evaluator> ev;
+  std::string setup_error;
+  try {
+    ev = std::make_unique<Evaluator>([&](const std::string& phase) { send({{"phase", phase}}); }, backend);
+  } catch (const std::exception& e) {
+    setup_error = e.what();  // answered per request, so the run records why
+  }
   for (std::string line; std::getline(std::cin, line);) {
     EvalResult r;
     try {
-      r = ev.evaluate(eval_request_from_json(json::parse(line)));
+      if (!ev) throw std::runtime_error("worker could not start its " + backend + " backend: " + setup_error);
+      r = ev->evaluate(eval_request_from_json(json::parse(line)));
     } catch (const std::exception& e) {
       r.status = Status::harness_error;
       r.error = e.what();
     }
     send({{"result", to_json(r)}});
+    if (r.restart) _exit(0);  // a faulted device context cannot be trusted again
   }
   return 0;
 }

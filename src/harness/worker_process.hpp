@@ -18,7 +18,8 @@ struct WorkerLimits {
 
 class WorkerProcess {
  public:
-  WorkerProcess(std::string exe, std::string backend);
+  // `gpu` >= 0: the worker sees only that GPU (CUDA_VISIBLE_DEVICES).
+  WorkerProcess(std::string exe, std::string backend, int gpu = -1);
   ~WorkerProcess();
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
@@ -31,6 +32,7 @@ class WorkerProcess {
   void kill_worker();
   std::string exe_;
   std::string backend_;
+  int gpu_ = -1;
   pid_t pid_ = -1;
   int to_worker_ = -1;
   int from_worker_ = -1;
@@ -38,7 +40,8 @@ class WorkerProcess {
   int restarts_ = 0;
 };
 
-// Entry point of `foundry worker`: serves requests on stdin until EOF.
-int worker_main();
+// Entry point of `foundry worker --backend B`: serves requests on stdin until
+// EOF, or exits after answering when a fault left its device unusable.
+int worker_main(const std::string& backend);
 
 }  // namespace foundry

@@ -34,13 +34,17 @@ json make_record(const OpContract& op, const Candidate& c, const std::string& so
   r["source_path"] = source_path;
   r["source_sha256"] = c.source_sha256;
   r["input_seed"] = c.input_seed;
-  r["launch"] = launch ? json{{"grid", launch->grid}, {"threads", launch->threads}} : json();
+  r["launch"] = launch ? json{{"grid", launch->grid}, {"threads", launch->threads}, {"smem", launch->smem}} : json();
 
   json b{{"ok", build ? json(build->ok) : json(false)},
          {"ms", build ? json(build->ms) : json()},
          {"cache_hit", build ? json(build->cache_hit) : json()},
          {"flags", build ? json(build->flags) : json()},
-         {"log", build && !build->log.empty() ? json(build->log) : json()}};
+         {"log", build && !build->log.empty() ? json(build->log) : json()},
+         {"registers", build && build->registers >= 0 ? json(build->registers) : json()},
+         {"smem_bytes", build && build->smem_bytes >= 0 ? json(build->smem_bytes) : json()},
+         {"spill_bytes", build && build->spill_bytes >= 0 ? json(build->spill_bytes) : json()},
+         {"stack_bytes", build && build->stack_bytes >= 0 ? json(build->stack_bytes) : json()}};
   r["build"] = b;
 
   json corr{{"ok", false}, {"max_abs_err", nullptr}, {"max_rel_err", nullptr}, {"max_ulp", nullptr},

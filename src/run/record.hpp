@@ -23,7 +23,8 @@ struct RecordEnv {
 
 struct Launch {
   int64_t grid = 0;
-  int threads = 0;
+  int threads = 0;   // cpu: worker threads; cuda: threads per block
+  int64_t smem = 0;  // cuda: dynamic shared memory bytes per block
 };
 
 // UTC time with milliseconds, ISO 8601.

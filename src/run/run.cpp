@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -18,6 +19,8 @@
 
 #include "backends/cpu/cpu_backend.hpp"
 #include "backends/cpu/cpu_runtime.hpp"
+#include "backends/cuda/cuda_backend.hpp"
+#include "backends/cuda/cuda_runtime.hpp"
 #include "core/hash.hpp"
 #include "core/expr.hpp"
 #include "ops/registry.hpp"
@@ -41,6 +44,36 @@ double cpu_copy_gbps(const fs::path& cache_root, const std::string& device) {
   fs::create_directories(p.parent_path());
   std::ofstream(p) << json{{"device", device}, {"gbps", gbps}, {"method", "memcpy, all thread counts, median of 9"}}.dump(2);
   return gbps;
+}
+
+double cuda_copy_gbps(const fs::path& cache_root, const std::string& device) {
+  const fs::path p = cache_root / "cuda" / fmt::format("copy_bandwidth_{}.json", sha256_hex(device).substr(0, 16));
+  if (std::ifstream in(p); in) {
+    json j = json::parse(in, nullptr, false);
+    if (!j.is_discarded() && j.value("device", "") == device && j.value("gbps", 0.0) > 0) return j["gbps"];
+  }
+  double gbps = 0;
+  {
+    CudaContext ctx;
+    gbps = measure_cuda_copy_gbps(ctx);
+  }
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << json{{"device", device}, {"gbps", gbps}, {"method", "cuMemcpyDtoD of 1 GiB, CUDA events, median of 20"}}.dump(2);
+  return gbps;
+}
+
+// Why a built variant cannot launch on the target, or "" when it can.
+std::string exceeds_device_limits(const Backend& backend, const Launch& l, const BuildResult& b) {
+  if (backend.name() != "cuda") return "";
+  if (l.threads < 1 || l.threads > 1024) return fmt::format("{} threads per block (1..1024)", l.threads);
+  const auto& arch = static_cast<const CudaBackend&>(backend).arch();
+  // Opt-in shared memory per block by architecture (CUDA programming guide).
+  const int64_t smem_max = arch >= "sm_90" ? 232448 : arch == "sm_80" ? 166912 : arch >= "sm_86" ? 101376 : 65536;
+  const int64_t smem = std::max(0, b.smem_bytes) + l.smem;
+  if (smem > smem_max) return fmt::format("{} bytes of shared memory per block ({} allows {})", smem, arch, smem_max);
+  const int64_t regs = static_cast<int64_t>(std::max(0, b.registers)) * ((l.threads + 31) / 32 * 32);
+  if (regs > 65536) return fmt::format("{} registers x {} threads exceed the 65536 of a multiprocessor", b.registers, l.threads);
+  return "";
 }
 
 namespace {
@@ -109,8 +142,10 @@ std::string self_exe() {
 }  // namespace
 
 RunSummary run(const RunConfig& cfg) {
-  if (cfg.backend != "cpu")
-    throw std::invalid_argument(fmt::format("--backend {}: unknown or unavailable backend (available: cpu)", cfg.backend));
+  if (cfg.backend != "cpu" && cfg.backend != "cuda")
+    throw std::invalid_argument(fmt::format("--backend {}: unknown backend (cpu, cuda)", cfg.backend));
+  if (!cfg.arch.empty() && cfg.backend != "cuda")
+    throw std::invalid_argument(fmt::format("--arch {}: only the cuda backend takes an architecture", cfg.arch));
   if (cfg.mode != "random") throw std::invalid_argument(fmt::format("--mode {}: unknown sampler (available: random)", cfg.mode));
   if (cfg.per_op < 1) throw std::invalid_argument(fmt::format("--n {}: must be at least 1", cfg.per_op));
   if (cfg.workers < 1) throw std::invalid_argument(fmt::format("--workers {}: must be at least 1", cfg.workers));
@@ -138,14 +173,27 @@ RunSummary run(const RunConfig& cfg) {
     }
   }
 
-  CpuBackend backend(cfg.cxx, cfg.cache_root);
+  std::unique_ptr<Backend> backend_ptr;
+  int gpus = 0;
+  if (cfg.backend == "cpu") {
+    backend_ptr = std::make_unique<CpuBackend>(cfg.cxx, cfg.cache_root);
+  } else {
+    auto cb = std::make_unique<CudaBackend>(cfg.arch, cfg.cache_root);
+    if (!cb->has_device() && !cfg.compile_only)
+      throw std::invalid_argument(fmt::format("--backend cuda: no GPU usable here ({}); add --compile-only --arch sm_XX",
+                                              cb->device_name()));
+    if (cb->has_device()) gpus = cuda_device_count();
+    backend_ptr = std::move(cb);
+  }
+  const Backend& backend = *backend_ptr;
   Session session(cfg.session_dir);
 
   RecordEnv env;
   env.backend = backend.name();
   env.device = backend.device_name();
   env.compiler = backend.compiler_identity();
-  env.copy_gbps = cpu_copy_gbps(cfg.cache_root, env.device);
+  if (!cfg.compile_only)
+    env.copy_gbps = cfg.backend == "cpu" ? cpu_copy_gbps(cfg.cache_root, env.device) : cuda_copy_gbps(cfg.cache_root, env.device);
   env.run_seed = cfg.seed;
 
   // session.json keeps the first run's header and appends each run's config.
@@ -163,6 +211,7 @@ RunSummary run(const RunConfig& cfg) {
   sj["runs"].push_back({{"command", cfg.command_line}, {"ops", op_names}, {"n_per_op", cfg.per_op}, {"mode", cfg.mode},
                         {"seed", cfg.seed}, {"shapes", regime_names}, {"dtypes", dtype_names},
                         {"correctness_tests", cfg.correctness_tests}, {"warmup", cfg.bench.warmup},
+                        {"compile_only", cfg.compile_only},
                         {"max_repeats", cfg.bench.max_repeats}, {"workers", cfg.workers}});
   session.write_json("session.json", sj);
 
@@ -202,11 +251,16 @@ RunSummary run(const RunConfig& cfg) {
   const std::size_t batch = static_cast<std::size_t>(std::max(16, 4 * jobs));
   std::vector<std::unique_ptr<WorkerProcess>> workers;
   const std::string exe = self_exe();
-  for (int w = 0; w < cfg.workers; ++w) workers.push_back(std::make_unique<WorkerProcess>(exe, cfg.backend));
+  if (!cfg.compile_only) {
+    // cuda: one worker per visible GPU, each seeing only its own (one benchmark
+    // at a time per GPU); cpu: as many as asked for.
+    const int n = cfg.backend == "cuda" ? std::max(1, std::min(gpus, cfg.workers_given ? cfg.workers : gpus)) : cfg.workers;
+    for (int w = 0; w < n; ++w)
+      workers.push_back(std::make_unique<WorkerProcess>(exe, cfg.backend, cfg.backend == "cuda" ? w : -1));
+  }
 
-  for (std::size_t b0 = 0; b0 < plan.size(); b0 += batch) {
-    const std::size_t b1 = std::min(plan.size(), b0 + batch);
-    // Phase 1: compile the batch in parallel (nothing is being timed meanwhile).
+  // Compiles one batch in parallel; returns the jobs that built.
+  auto compile_batch = [&](std::size_t b0, std::size_t b1) {
     std::vector<Job> compiled;
     std::mutex cmu;
     std::atomic<std::size_t> next{b0};
@@ -225,9 +279,10 @@ RunSummary run(const RunConfig& cfg) {
         try {
           auto syms = expression_symbols(c.shape, c.knobs);
           launch.grid = eval_int(pc.tmpl->launch.count("grid") ? pc.tmpl->launch.at("grid") : "1", syms);
-          // Threads beyond the cores are not real parallelism: record what runs.
-          launch.threads = static_cast<int>(std::clamp<int64_t>(
-              eval_int(pc.tmpl->launch.count("threads") ? pc.tmpl->launch.at("threads") : "1", syms), 1, cores));
+          const int64_t threads = eval_int(pc.tmpl->launch.count("threads") ? pc.tmpl->launch.at("threads") : "1", syms);
+          // cpu: threads beyond the cores are not real parallelism: record what runs.
+          launch.threads = static_cast<int>(cfg.backend == "cpu" ? std::clamp<int64_t>(threads, 1, cores) : threads);
+          launch.smem = pc.tmpl->launch.count("smem") ? eval_int(pc.tmpl->launch.at("smem"), syms) : 0;
         } catch (const std::exception& e) {
           record(make_record(op, c, src_path, Status::launch_error, e.what(), std::nullopt, nullptr, nullptr, env));
           continue;
@@ -235,6 +290,14 @@ RunSummary run(const RunConfig& cfg) {
         BuildResult br = backend.compile(c.source, template_flags(*pc.tmpl, c.knobs));
         if (!br.ok) {
           record(make_record(op, c, src_path, br.status, "compilation failed", launch, &br, nullptr, env));
+          continue;
+        }
+        if (std::string over = exceeds_device_limits(backend, launch, br); !over.empty()) {
+          record(make_record(op, c, src_path, Status::resource_limit, over, launch, &br, nullptr, env));
+          continue;
+        }
+        if (cfg.compile_only) {
+          record(make_record(op, c, src_path, Status::compiled, "", launch, &br, nullptr, env));
           continue;
         }
         std::lock_guard lk(cmu);
@@ -245,10 +308,14 @@ RunSummary run(const RunConfig& cfg) {
     std::vector<std::thread> cthreads;
     for (int j = 0; j < jobs; ++j) cthreads.emplace_back(compile_worker);
     for (auto& t : cthreads) t.join();
-    const auto t_evaluate = std::chrono::steady_clock::now();
-    summary.compile_s += std::chrono::duration<double>(t_evaluate - t_compile).count();
+    std::lock_guard lk(progress.mu);
+    summary.compile_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compile).count();
+    return compiled;
+  };
 
-    // Phase 2: evaluate, grouped by case so a worker reuses inputs and reference.
+  // Evaluates compiled jobs, grouped by case so a worker reuses inputs and reference.
+  auto evaluate_batch = [&](std::vector<Job>& compiled) {
+    const auto t_evaluate = std::chrono::steady_clock::now();
     std::map<std::string, std::vector<Job*>> groups;
     for (auto& j : compiled) groups[case_key(j.pc->candidate)].push_back(&j);
     std::deque<std::vector<Job*>> queue;
@@ -267,7 +334,7 @@ RunSummary run(const RunConfig& cfg) {
           const Candidate& c = j->pc->candidate;
           const OpContract& op = reg.get(c.op);
           EvalRequest req{c.op, c.dtype, c.shape, c.params, c.input_seed, j->build.artifact.string(),
-                          j->launch.grid, j->launch.threads, cfg.correctness_tests, cfg.bench};
+                          j->launch.grid, j->launch.threads, j->launch.smem, cfg.correctness_tests, cfg.bench};
           EvalResult er = wp.evaluate(req, cfg.limits);
           record(make_record(op, c, j->source_path, er.status, er.error, j->launch, &j->build, &er, env));
         }
@@ -277,6 +344,19 @@ RunSummary run(const RunConfig& cfg) {
     for (auto& w : workers) ethreads.emplace_back(eval_worker, std::ref(*w));
     for (auto& t : ethreads) t.join();
     summary.evaluate_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_evaluate).count();
+  };
+
+  // cpu: compile, then time with nothing else running. cuda: the next batch
+  // compiles on the host while the GPU checks and times this one.
+  const bool overlap = cfg.backend == "cuda";
+  std::vector<Job> current = compile_batch(0, std::min(plan.size(), batch));
+  for (std::size_t b0 = batch; b0 < plan.size() + batch; b0 += batch) {
+    std::future<std::vector<Job>> next;
+    const std::size_t b1 = std::min(plan.size(), b0 + batch);
+    if (b0 < plan.size() && overlap) next = std::async(std::launch::async, compile_batch, b0, b1);
+    if (!current.empty()) evaluate_batch(current);
+    if (b0 >= plan.size()) break;
+    current = overlap ? next.get() : compile_batch(b0, b1);
   }
   progress.print(true);
   summary.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.start).count();

@@ -17,6 +17,9 @@ struct RunConfig {
   int per_op = 8;
   std::string backend = "cpu";
   int workers = 1;
+  bool workers_given = false;  // cuda: default one worker per visible GPU
+  bool compile_only = false;   // build and record resources; run nothing
+  std::string arch;            // cuda: sm_XX (default: the GPU's)
   int jobs = 0;  // parallel compiles; 0 = number of cores
   std::string mode = "random";
   uint64_t seed = 1;
@@ -47,7 +50,8 @@ struct RunSummary {
 // bad op, flag, file or directory.
 RunSummary run(const RunConfig& cfg);
 
-// Copy bandwidth of the cpu, measured once per device and cached under cache_root.
+// Copy bandwidth of the cpu / the GPU, measured once per device and cached under cache_root.
 double cpu_copy_gbps(const std::filesystem::path& cache_root, const std::string& device);
+double cuda_copy_gbps(const std::filesystem::path& cache_root, const std::string& device);
 
 }  // namespace foundry

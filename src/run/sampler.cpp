@@ -1,5 +1,7 @@
 #include "run/sampler.hpp"
 
+#include <algorithm>
+
 #include <set>
 #include <stdexcept>
 
@@ -30,6 +32,15 @@ class Draws {
 };
 }  // namespace
 
+Shape gpu_prefill(Shape s) {
+  // A GPU prefill batch: 16384 tokens, so that one launch moves far more than
+  // the L2 holds. Caches grow to keep every token a slot.
+  for (const char* sym : {"rows", "tokens"})
+    if (s.count(sym)) s[sym] = 16384;
+  if (s.count("cache_slots")) s["cache_slots"] = std::max<int64_t>(s["cache_slots"], 2 * 16384);
+  return s;
+}
+
 std::vector<PlannedCandidate> plan_random(const OpContract& op, const std::vector<const KernelTemplate*>& templates,
                                           const Backend& backend, const SamplerConfig& cfg) {
   std::vector<PlannedCandidate> out;
@@ -41,7 +52,8 @@ std::vector<PlannedCandidate> plan_random(const OpContract& op, const std::vecto
   if (dtypes.empty()) return out;
   std::vector<std::pair<Regime, Shape>> shapes;
   for (Regime r : cfg.regimes)
-    for (const auto& s : op.shapes(r)) shapes.emplace_back(r, s);
+    for (const auto& s : op.shapes(r))
+      shapes.emplace_back(r, r == Regime::prefill && backend.name() == "cuda" ? gpu_prefill(s) : s);
   if (shapes.empty()) return out;
 
   Draws draws(cfg.seed, op.name);

@@ -97,6 +97,9 @@ KernelTemplate load_template(const fs::path& path) {
     }
     if (fm["constraints"]) t.constraints = fm["constraints"].as<std::vector<std::string>>();
     if (fm["launch"]) t.launch = fm["launch"].as<std::map<std::string, std::string>>();
+    for (const auto& [k, e] : t.launch)
+      if (k != "grid" && k != "threads" && k != "smem")
+        fail(path, 0, fmt::format("launch: unknown key '{}' (grid, threads, smem)", k));
     if (fm["flags_if"]) t.flags_if = fm["flags_if"].as<std::map<std::string, std::vector<std::string>>>();
     for (const auto& key : fm) {
       static const std::set<std::string> known{"id", "op", "backend", "summary", "knobs", "constraints", "launch", "flags_if"};

@@ -1,0 +1,39 @@
+#include "backends/cpu/cpu_executor.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "harness/evaluate.hpp"
+
+namespace foundry {
+
+CpuExecutor::CpuExecutor() : pool_(static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN))) {}
+
+ExecError CpuExecutor::load(const EvalRequest& req) {
+  kernel_.reset();
+  if (req.grid < 1) return {Status::launch_error, fmt::format("grid of {} blocks", req.grid)};
+  try {
+    kernel_ = std::make_unique<CpuKernel>(req.artifact);
+  } catch (const std::exception& e) {
+    return {Status::launch_error, e.what()};
+  }
+  grid_ = req.grid;
+  threads_ = req.threads;
+  return {};
+}
+
+ExecError CpuExecutor::run(const OpContract& op, const Case& c, std::vector<HostBuffer>& work) {
+  KernelArgs args(op, host_pointers(work), c);
+  kernel_->launch(pool_, args.args.data(), grid_, threads_);
+  return {};
+}
+
+ExecError CpuExecutor::time(const OpContract& op, const Case& c, std::vector<HostBuffer>& work, const BenchConfig& cfg,
+                            LatencyStats& out) {
+  KernelArgs args(op, host_pointers(work), c);
+  out = time_cpu([&] { kernel_->launch(pool_, args.args.data(), grid_, threads_); }, cfg, flusher_);
+  return {};
+}
+
+}  // namespace foundry

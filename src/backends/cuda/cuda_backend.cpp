@@ -1,0 +1,232 @@
+#include "backends/cuda/cuda_backend.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "backends/cuda/cuda_api.hpp"
+#include "core/hash.hpp"
+
+namespace foundry {
+
+extern const char* const kEmbeddedPhilox;
+extern const char* const kEmbeddedCudaPrelude;
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string gpu_arch(const cuda::Driver& d, int ordinal, std::string* name) {
+  cuda::CUdevice dev = 0;
+  d.DeviceGet(&dev, ordinal);
+  int major = 0, minor = 0;
+  d.DeviceGetAttribute(&major, cuda::kAttrComputeMajor, dev);
+  d.DeviceGetAttribute(&minor, cuda::kAttrComputeMinor, dev);
+  char buf[256] = {0};
+  d.DeviceGetName(buf, sizeof buf, dev);
+  if (name) *name = buf;
+  return fmt::format("sm_{}{}", major, minor);
+}
+
+std::string cuda_c_type(Elem e, bool dtype_buffer) {
+  if (dtype_buffer) return "T";
+  switch (e) {
+    case Elem::f32: return "float";
+    case Elem::f16: return "__half";
+    case Elem::bf16: return "__nv_bfloat16";
+    case Elem::i32: return "int32_t";
+    case Elem::i8: return "int8_t";
+    case Elem::u8: return "uint8_t";
+  }
+  return "void";
+}
+
+}  // namespace
+
+const std::vector<std::string>& CudaBackend::base_flags() {
+  static const std::vector<std::string> flags{"-std=c++17", "--ptxas-options=-v", "-w"};
+  return flags;
+}
+
+CudaBackend::CudaBackend(std::string arch, fs::path cache_root) : arch_(std::move(arch)) {
+  std::string why;
+  const cuda::Nvrtc* nv = cuda::nvrtc(&why);
+  if (!nv) throw std::runtime_error("cuda backend: " + why);
+  std::string dwhy;
+  const cuda::Driver* d = cuda::driver(&dwhy);
+  if (d) {
+    has_device_ = true;
+    std::string name;
+    std::string dev_arch = gpu_arch(*d, 0, &name);
+    if (arch_.empty()) arch_ = dev_arch;
+    device_ = fmt::format("{} ({})", name, dev_arch);
+  } else {
+    if (arch_.empty())
+      throw std::runtime_error("cuda backend: no GPU usable here (" + dwhy + "); pass --arch sm_XX with --compile-only");
+    device_ = fmt::format("none ({}; compiling for {})", dwhy, arch_);
+  }
+  if (!std::regex_match(arch_, std::regex("sm_[0-9]{2,3}[a-z]?")))
+    throw std::invalid_argument(fmt::format("--arch {}: expected sm_XX, e.g. sm_90", arch_));
+  identity_ = fmt::format("{} {}", nv->version(), arch_);
+  cache_dir_ = cache_root / "cuda";
+  fs::create_directories(cache_dir_);
+}
+
+std::string CudaBackend::assemble(const OpContract& op, DType dtype, const std::string& body) const {
+  std::ostringstream s;
+  s << "// foundry cuda kernel: op " << op.name << ", dtype " << to_string(dtype) << "\n";
+  s << "#define FOUNDRY_DTYPE_" << (dtype == DType::f32 ? "F32" : dtype == DType::f16 ? "F16" : "BF16") << " 1\n";
+  s << "#define FOUNDRY_HD __device__\n";
+  s << kEmbeddedCudaPrelude << "\n" << kEmbeddedPhilox << "\n";
+  s << "// ---- template ----\n" << body << "\n";
+  // The entry point: the contract's ABI, in order, as kernel parameters; the
+  // launch passes a pointer to each value (kernelParams).
+  s << "// ---- entry point (generated from the op contract) ----\n";
+  s << "#ifndef FOUNDRY_LAUNCH_BOUNDS\n#define FOUNDRY_LAUNCH_BOUNDS\n#endif\n";
+  std::vector<std::string> params, names;
+  for (const auto& b : op.buffers) {
+    std::string ty = cuda_c_type(b.elem(dtype), !b.fixed.has_value());
+    params.push_back(fmt::format("{}{}* __restrict__ {}", b.role == Role::in ? "const " : "", ty, b.name));
+    names.push_back(b.name);
+  }
+  for (const auto& sym : op.size_symbols) {
+    params.push_back("int64_t " + sym);
+    names.push_back(sym);
+  }
+  for (const auto& p : op.params) {
+    params.push_back(fmt::format("{} {}", p.type == ParamType::f32 ? "float" : "int64_t", p.name));
+    names.push_back(p.name);
+  }
+  s << fmt::format("extern \"C\" __global__ void FOUNDRY_LAUNCH_BOUNDS foundry_kernel({}) {{\n  kernel({});\n}}\n",
+                   fmt::join(params, ", "), fmt::join(names, ", "));
+  return s.str();
+}
+
+void parse_ptxas_report(const std::string& log, BuildResult& r) {
+  // Only the entry point's block: device functions may be reported too.
+  std::size_t at = log.find("entry function 'foundry_kernel'");
+  const std::string part = at == std::string::npos ? log : log.substr(at);
+  std::smatch m;
+  auto grab = [&](const char* re, int& into) {
+    if (std::regex_search(part, m, std::regex(re))) into = std::stoi(m[1]);
+  };
+  grab(R"(Used (\d+) registers)", r.registers);
+  r.smem_bytes = 0;
+  grab(R"((\d+) bytes smem)", r.smem_bytes);
+  grab(R"((\d+) bytes stack frame)", r.stack_bytes);
+  int stores = 0, loads = 0;
+  grab(R"((\d+) bytes spill stores)", stores);
+  grab(R"((\d+) bytes spill loads)", loads);
+  r.spill_bytes = stores + loads;
+}
+
+BuildResult CudaBackend::compile(const std::string& source, const std::vector<std::string>& extra_flags) const {
+  const cuda::Nvrtc& nv = *cuda::nvrtc();
+  BuildResult r;
+  r.flags = base_flags();
+  r.flags.push_back("--gpu-architecture=" + arch_);
+  r.flags.insert(r.flags.end(), extra_flags.begin(), extra_flags.end());
+  const std::string key = sha256_hex(fmt::format("{}\n{}\n{}", identity_, fmt::join(r.flags, " "), source));
+  r.artifact = cache_dir_ / (key + ".cubin");
+  const fs::path meta = cache_dir_ / (key + ".json");
+  auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(); };
+  if (fs::exists(r.artifact) && fs::exists(meta)) {
+    std::ifstream in(meta);
+    json j = json::parse(in, nullptr, false);
+    if (!j.is_discarded()) {
+      r.ok = true;
+      r.cache_hit = true;
+      r.registers = j.value("registers", -1);
+      r.smem_bytes = j.value("smem_bytes", -1);
+      r.spill_bytes = j.value("spill_bytes", -1);
+      r.stack_bytes = j.value("stack_bytes", -1);
+      r.ms = elapsed();
+      return r;
+    }
+  }
+  std::vector<std::string> opts = r.flags;
+  opts.push_back("-I" + nv.include_dir);  // not part of the key: where headers live, not what they say
+  std::vector<const char*> argv;
+  for (const auto& o : opts) argv.push_back(o.c_str());
+  cuda::nvrtcProgram prog = nullptr;
+  if (int e = nv.CreateProgram(&prog, source.c_str(), "kernel.cu", 0, nullptr, nullptr); e != 0) {
+    r.status = Status::compile_error;
+    r.log = std::string("nvrtcCreateProgram: ") + nv.GetErrorString(e);
+    r.ms = elapsed();
+    return r;
+  }
+  const int rc = nv.CompileProgram(prog, static_cast<int>(argv.size()), argv.data());
+  std::size_t log_size = 0;
+  nv.GetProgramLogSize(prog, &log_size);
+  std::string log(log_size, '\0');
+  if (log_size) nv.GetProgramLog(prog, log.data());
+  while (!log.empty() && (log.back() == '\0' || log.back() == '\n')) log.pop_back();
+  std::string cubin;
+  if (rc == 0) {
+    std::size_t n = 0;
+    nv.GetCUBINSize(prog, &n);
+    cubin.resize(n);
+    if (n) nv.GetCUBIN(prog, cubin.data());
+  }
+  nv.DestroyProgram(&prog);
+  r.ms = elapsed();
+  if (rc != 0 || cubin.empty()) {
+    r.status = Status::compile_error;
+    r.log = fmt::format("{}\n{}", nv.GetErrorString(rc), log).substr(0, 8000);
+    return r;
+  }
+  parse_ptxas_report(log, r);
+  // Private temporaries, then rename: concurrent runs sharing the cache never
+  // see half-written files; the metadata lands last and marks the entry complete.
+  const std::string tag = fmt::format(".{}.{}.tmp", getpid(), std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  {
+    std::ofstream out(r.artifact.string() + tag, std::ios::binary);
+    out.write(cubin.data(), static_cast<std::streamsize>(cubin.size()));
+  }
+  fs::rename(r.artifact.string() + tag, r.artifact);
+  {
+    std::ofstream out(meta.string() + tag);
+    out << json{{"registers", r.registers}, {"smem_bytes", r.smem_bytes}, {"spill_bytes", r.spill_bytes},
+                {"stack_bytes", r.stack_bytes}, {"ptxas", log}}
+               .dump(2);
+  }
+  fs::rename(meta.string() + tag, meta);
+  r.ok = true;
+  return r;
+}
+
+BackendAvailability cuda_availability() {
+  BackendAvailability a{"cuda"};
+  std::string why;
+  const cuda::Nvrtc* nv = cuda::nvrtc(&why);
+  if (!nv) {
+    a.why = why;
+    return a;
+  }
+  a.compile = true;
+  std::string dwhy;
+  if (const cuda::Driver* d = cuda::driver(&dwhy)) {
+    a.run = true;
+    std::string name;
+    std::string arch = gpu_arch(*d, 0, &name);
+    int n = 0;
+    d->DeviceGetCount(&n);
+    a.device = fmt::format("{} GPU(s): {} ({}); {}", n, name, arch, nv->version());
+  } else {
+    a.why = dwhy + "; compile-only runs work here (--compile-only --arch sm_XX) with " + nv->version();
+  }
+  return a;
+}
+
+}  // namespace foundry

@@ -1,0 +1,50 @@
+// The cuda backend, coordinator side: NVRTC to CUBIN for one GPU
+// architecture, through a content-addressed on-disk cache. Works without a
+// GPU when the architecture is given (--arch sm_90): compile-only runs.
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include "backends/backend.hpp"
+
+namespace foundry {
+
+class CudaBackend final : public Backend {
+ public:
+  // `arch` like "sm_90"; empty means the architecture of GPU 0. Throws with
+  // the reason when NVRTC is missing, or when no arch is given and no GPU is usable.
+  explicit CudaBackend(std::string arch = {}, std::filesystem::path cache_root = default_cache_root());
+
+  std::string name() const override { return "cuda"; }
+  std::string source_extension() const override { return "cu"; }
+  std::string compiler_identity() const override { return identity_; }
+  std::string device_name() const override { return device_; }
+  std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body) const override;
+  BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const override;
+
+  const std::string& arch() const { return arch_; }
+  bool has_device() const { return has_device_; }
+  static const std::vector<std::string>& base_flags();
+
+ private:
+  std::string arch_;
+  std::string identity_;
+  std::string device_;
+  bool has_device_ = false;
+  std::filesystem::path cache_dir_;
+};
+
+// Registers, smem, spills and stack of the entry point from a ptxas -v report.
+void parse_ptxas_report(const std::string& log, BuildResult& r);
+
+// Whether a backend can run here, and why not: {"cpu", true, ""}, {"cuda", false, "libcuda ..."}.
+struct BackendAvailability {
+  std::string name;
+  bool compile = false;  // can build variants here
+  bool run = false;      // can execute them here
+  std::string device;
+  std::string why;
+};
+BackendAvailability cuda_availability();
+
+}  // namespace foundry

@@ -1,0 +1,103 @@
+#include "backends/cuda/cuda_runtime.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace foundry {
+
+bool is_sticky_cuda_error(int code) {
+  // Illegal address, launch failure, misaligned address, illegal instruction,
+  // invalid pc, hardware stack error, assert, launch timeout: all leave the
+  // context unusable.
+  switch (code) {
+    case 700: case 702: case 710: case 714: case 715: case 716: case 717: case 718: case 719:
+      return true;
+    default:
+      return false;
+  }
+}
+
+int cuda_device_count() {
+  const cuda::Driver* d = cuda::driver();
+  int n = 0;
+  if (d && d->DeviceGetCount(&n) != 0) n = 0;
+  return n;
+}
+
+CudaContext::CudaContext() {
+  std::string why;
+  api_ = cuda::driver(&why);
+  if (!api_) throw CudaError(-1, "cuda: " + why);
+  cuda::CUdevice dev = 0;
+  check(api_->DeviceGet(&dev, 0), "cuDeviceGet");
+  cuda::CUcontext ctx = nullptr;
+  check(api_->DevicePrimaryCtxRetain(&ctx, dev), "cuDevicePrimaryCtxRetain");
+  check(api_->CtxSetCurrent(ctx), "cuCtxSetCurrent");
+  check(api_->DeviceGetAttribute(&l2_bytes_, cuda::kAttrL2CacheSize, dev), "cuDeviceGetAttribute(L2)");
+  check(api_->DeviceGetAttribute(&max_threads_, cuda::kAttrMaxThreadsPerBlock, dev), "cuDeviceGetAttribute");
+}
+
+void CudaContext::check(cuda::CUresult r, const char* what) const {
+  if (r != 0) throw CudaError(r, fmt::format("{}: {}", what, api_->error_text(r)));
+}
+
+DeviceBuffer::DeviceBuffer(const CudaContext& ctx, std::size_t bytes) : ctx_(ctx), bytes_(bytes) {
+  ctx.check(ctx.api().MemAlloc(&ptr_, std::max<std::size_t>(bytes, 256)), "cuMemAlloc");
+}
+
+DeviceBuffer::~DeviceBuffer() {
+  if (ptr_) ctx_.api().MemFree(ptr_);
+}
+
+CudaKernel::CudaKernel(const CudaContext& ctx, const std::string& cubin_path) : ctx_(ctx) {
+  std::ifstream in(cubin_path, std::ios::binary);
+  std::string image((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (image.empty()) throw CudaError(-1, "cannot read " + cubin_path);
+  ctx.check(ctx.api().ModuleLoadData(&module_, image.data()), "cuModuleLoadData");
+  ctx.check(ctx.api().ModuleGetFunction(&fn_, module_, "foundry_kernel"), "cuModuleGetFunction(foundry_kernel)");
+}
+
+CudaKernel::~CudaKernel() {
+  if (module_) ctx_.api().ModuleUnload(module_);
+}
+
+cuda::CUresult CudaKernel::launch(long long grid, int threads, long long smem, void** args) const {
+  // More than 48 KiB of dynamic shared memory must be asked for first.
+  if (smem > 48 * 1024) {
+    if (cuda::CUresult r = ctx_.api().FuncSetAttribute(fn_, cuda::kFuncAttrMaxDynamicSmem, static_cast<int>(smem)); r != 0)
+      return r;
+  }
+  if (grid < 1 || grid > 0x7fffffffLL) return 1;  // CUDA_ERROR_INVALID_VALUE
+  return ctx_.api().LaunchKernel(fn_, static_cast<unsigned>(grid), 1, 1, static_cast<unsigned>(threads), 1, 1,
+                                 static_cast<unsigned>(smem), nullptr, args, nullptr);
+}
+
+double measure_cuda_copy_gbps(const CudaContext& ctx) {
+  const auto& api = ctx.api();
+  const std::size_t bytes = std::size_t{1} << 30;
+  DeviceBuffer a(ctx, bytes), b(ctx, bytes);
+  ctx.check(api.MemsetD8Async(a.ptr(), 1, bytes, nullptr), "cuMemsetD8Async");
+  cuda::CUevent e0 = nullptr, e1 = nullptr;
+  ctx.check(api.EventCreate(&e0, 0), "cuEventCreate");
+  ctx.check(api.EventCreate(&e1, 0), "cuEventCreate");
+  std::vector<double> gbps;
+  for (int i = 0; i < 23; ++i) {
+    ctx.check(api.EventRecord(e0, nullptr), "cuEventRecord");
+    ctx.check(api.MemcpyDtoDAsync(b.ptr(), a.ptr(), bytes, nullptr), "cuMemcpyDtoDAsync");
+    ctx.check(api.EventRecord(e1, nullptr), "cuEventRecord");
+    ctx.check(api.EventSynchronize(e1), "cuEventSynchronize");
+    float ms = 0;
+    ctx.check(api.EventElapsedTime(&ms, e0, e1), "cuEventElapsedTime");
+    if (i >= 3) gbps.push_back(2.0 * static_cast<double>(bytes) / (ms * 1e-3) / 1e9);
+  }
+  api.EventDestroy(e0);
+  api.EventDestroy(e1);
+  std::nth_element(gbps.begin(), gbps.begin() + gbps.size() / 2, gbps.end());
+  return gbps[gbps.size() / 2];
+}
+
+}  // namespace foundry

@@ -1,0 +1,77 @@
+// The cuda backend, worker side: one context on one GPU (the worker's
+// CUDA_VISIBLE_DEVICES names it), plain device allocations, CUBIN modules,
+// launches and CUDA-event timing.
+#pragma once
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+#include "backends/cuda/cuda_api.hpp"
+
+namespace foundry {
+
+// A failed driver call: `code` is the CUresult.
+struct CudaError : std::runtime_error {
+  CudaError(int code, const std::string& what) : std::runtime_error(what), code(code) {}
+  int code;
+};
+
+// Errors after which the context is unusable (the kernel faulted on the device).
+bool is_sticky_cuda_error(int code);
+
+// GPUs the driver sees (0 where there is no driver).
+int cuda_device_count();
+
+// The primary context of device 0, made current on the calling thread.
+class CudaContext {
+ public:
+  CudaContext();
+  const cuda::Driver& api() const { return *api_; }
+  int l2_bytes() const { return l2_bytes_; }
+  int max_threads_per_block() const { return max_threads_; }
+  void check(cuda::CUresult r, const char* what) const;  // throws CudaError
+  void synchronize() const { check(api_->CtxSynchronize(), "cuCtxSynchronize"); }
+
+ private:
+  const cuda::Driver* api_;
+  int l2_bytes_ = 0;
+  int max_threads_ = 1024;
+};
+
+// A device allocation (cuMemAlloc: 256-byte aligned), freed on destruction.
+class DeviceBuffer {
+ public:
+  DeviceBuffer(const CudaContext& ctx, std::size_t bytes);
+  ~DeviceBuffer();
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  cuda::CUdeviceptr ptr() const { return ptr_; }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  const CudaContext& ctx_;
+  cuda::CUdeviceptr ptr_ = 0;
+  std::size_t bytes_ = 0;
+};
+
+// One compiled variant: its CUBIN loaded as a module, entry foundry_kernel.
+class CudaKernel {
+ public:
+  CudaKernel(const CudaContext& ctx, const std::string& cubin_path);
+  ~CudaKernel();
+  CudaKernel(const CudaKernel&) = delete;
+  CudaKernel& operator=(const CudaKernel&) = delete;
+  // Enqueues one launch on the default stream; returns the launch's CUresult.
+  cuda::CUresult launch(long long grid, int threads, long long smem, void** args) const;
+
+ private:
+  const CudaContext& ctx_;
+  cuda::CUmodule module_ = nullptr;
+  cuda::CUfunction fn_ = nullptr;
+};
+
+// Device-to-device copy bandwidth (bytes read + written per second, GB/s):
+// median of CUDA-event-timed copies of a 1 GiB buffer.
+double measure_cuda_copy_gbps(const CudaContext& ctx);
+
+}  // namespace foundry

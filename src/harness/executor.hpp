@@ -1,0 +1,43 @@
+// What the evaluator needs from a backend inside a worker: load a compiled
+// variant, run it once on host-side buffers (inputs in, outputs back), and
+// time it. The cpu executor runs in place; the cuda executor copies to and
+// from device memory around each checked run.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/buffer.hpp"
+#include "harness/stats.hpp"
+#include "harness/timing.hpp"
+#include "ops/op_contract.hpp"
+
+namespace foundry {
+
+struct EvalRequest;
+
+// A failure while loading, launching or running: the status to record.
+struct ExecError {
+  Status status = Status::ok;
+  std::string message;
+  explicit operator bool() const { return status != Status::ok; }
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual ExecError load(const EvalRequest& req) = 0;
+  // One launch of the loaded variant over `work`; outputs land back in `work`.
+  virtual ExecError run(const OpContract& op, const Case& c, std::vector<HostBuffer>& work) = 0;
+  // Adaptive timing over `work` (inputs already prepared); the last run's
+  // outputs land back in `work` for the re-check.
+  virtual ExecError time(const OpContract& op, const Case& c, std::vector<HostBuffer>& work, const BenchConfig& cfg,
+                         LatencyStats& out) = 0;
+  // True once a fault has made this process unusable (the worker restarts).
+  virtual bool poisoned() const { return false; }
+};
+
+// "cpu" or "cuda"; throws naming the backend when it cannot run here.
+std::unique_ptr<Executor> make_executor(const std::string& backend);
+
+}  // namespace foundry
