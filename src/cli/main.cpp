@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <regex>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/backend.hpp"
+#include "backends/cpu/cpu_backend.hpp"
 #include "backends/cuda/cuda_backend.hpp"
 #include "harness/worker_process.hpp"
 #include "ops/registry.hpp"
@@ -76,6 +78,42 @@ int cmd_list(bool as_json, const std::filesystem::path& root) {
   return 0;
 }
 
+// A template's full translation unit as the backend compiles it. With
+// --macros every {{KNOB}} stays a bare identifier, so another tuner can
+// supply the knobs as preprocessor definitions (-DKNOB=value).
+int cmd_render(const std::filesystem::path& root, const std::string& backend_name, const std::string& id,
+               const std::string& dtype_name, const std::vector<std::string>& knob_args, bool macros,
+               const std::string& arch) {
+  auto templates = discover_templates(root);
+  const KernelTemplate* t = nullptr;
+  for (const auto& tp : templates)
+    if (tp.id == id && tp.backend == backend_name) t = &tp;
+  if (!t) throw std::invalid_argument(fmt::format("--template {}: no {} template with that id under {}", id, backend_name, root.string()));
+  const OpContract& op = Registry::instance().get(t->op);
+  auto dtype = parse_dtype(dtype_name);
+  if (!dtype) throw std::invalid_argument(fmt::format("--dtype {}: expected f32, f16 or bf16", dtype_name));
+  std::string body;
+  if (macros) {
+    body = std::regex_replace(t->body, std::regex(R"(\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\})"), "$1");
+  } else {
+    Knobs knobs;
+    for (const auto& k : t->knobs) knobs[k.name] = k.domain.front();
+    for (const auto& a : knob_args) {
+      auto eq = a.find('=');
+      if (eq == std::string::npos || !t->knob(a.substr(0, eq)))
+        throw std::invalid_argument(fmt::format("--knob {}: expected NAME=VALUE with a knob of {}", a, id));
+      knobs[a.substr(0, eq)] = std::stoll(a.substr(eq + 1));
+    }
+    body = render(*t, knobs);
+  }
+  if (backend_name == "cuda") {
+    std::cout << CudaBackend(arch.empty() ? "sm_90" : arch).assemble(op, *dtype, body);
+  } else {
+    std::cout << CpuBackend().assemble(op, *dtype, body);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,6 +168,18 @@ int main(int argc, char** argv) {
   bool no_flush = false;
   runc->add_flag("--no-flush", no_flush, "do not evict the cache between timed runs");
 
+  auto* renderc = app.add_subcommand("render", "print a template's translation unit as the backend compiles it");
+  add_template_option(renderc);
+  std::string r_backend = "cpu", r_id, r_dtype = "f32", r_arch;
+  std::vector<std::string> r_knobs;
+  bool r_macros = false;
+  renderc->add_option("--backend", r_backend, "backend")->check(CLI::IsMember({"cpu", "cuda"}));
+  renderc->add_option("--template", r_id, "template id")->required();
+  renderc->add_option("--dtype", r_dtype, "f32, f16 or bf16");
+  renderc->add_option("--knob", r_knobs, "NAME=VALUE (default: each knob's first value)");
+  renderc->add_flag("--macros", r_macros, "leave knobs as bare identifiers for -DKNOB=value");
+  renderc->add_option("--arch", r_arch, "cuda: architecture named in the source header");
+
   auto* worker = app.add_subcommand("worker", "");  // internal: serves a coordinator over pipes
   worker->group("");
   std::string worker_backend = "cpu";
@@ -143,6 +193,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*worker) return worker_main(worker_backend);
+    if (*renderc) return cmd_render(template_root, r_backend, r_id, r_dtype, r_knobs, r_macros, r_arch);
     if (*list) return list_backends ? cmd_list_backends(list_json) : cmd_list(list_json, template_root);
     if (*runc) {
       cfg.template_root = template_root;

@@ -133,11 +133,11 @@ int severity(Status s) {
 }
 }  // namespace
 
-void compare_elementwise(const HostBuffer& out, const std::vector<double>& ref, Tolerance tol,
-                         CheckResult& r) {
-  if (ref.size() != out.numel())
-    throw std::logic_error(fmt::format("reference for {} has {} values, buffer has {}", out.name(),
-                                       ref.size(), out.numel()));
+namespace {
+// Checks elements [begin, end) into `r` (status, detail of the first element
+// of the worst kind, counts and maxima).
+void compare_range(const HostBuffer& out, const std::vector<double>& ref, const Tolerance& tol, std::size_t begin,
+                   std::size_t end, CheckResult& r) {
   const Elem e = out.elem();
   const uint32_t poison = poison_bits(e);
   const bool is_float = elem_is_float(e);
@@ -148,15 +148,9 @@ void compare_elementwise(const HostBuffer& out, const std::vector<double>& ref, 
       r.detail = fmt::format("{}[{}] = {} expected {} ({})", out.name(), i, y, want, to_string(s));
     }
   };
-  // The absolute part of the bound is relative to the output's scale (its
-  // RMS): a fixed atol would let an all-zero output pass wherever the true
-  // values are small (softmax rows, the tiny-magnitude tests).
-  if (is_float && std::isfinite(tol.atol)) tol.atol *= rms(ref);
-  std::vector<double> values;
-  out.to_doubles(values);
-  for (std::size_t i = 0; i < out.numel(); ++i) {
+  for (std::size_t i = begin; i < end; ++i) {
     const double want = ref[i];
-    const double y = values[i];
+    const double y = out.get(i);
     // Poison is a NaN payload: only non-finite floats need the bit test.
     if ((!is_float || !std::isfinite(y)) && out.bits(i) == poison && !(is_float ? std::isnan(want) : want == y)) {
       flag(Status::unwritten, i, y, want);
@@ -179,15 +173,67 @@ void compare_elementwise(const HostBuffer& out, const std::vector<double>& ref, 
   }
 }
 
-double rms(const std::vector<double>& v) {
-  double squares = 0;
-  std::size_t n = 0;
-  for (double x : v)
-    if (std::isfinite(x)) {
-      squares += x * x;
-      ++n;
+// Runs fn(begin, end, part) over `parts` contiguous slices of [0, n) in parallel.
+template <typename F>
+void parallel_slices(std::size_t n, std::size_t parts, F fn) {
+  std::vector<std::thread> threads;
+  for (std::size_t p = 0; p < parts; ++p)
+    threads.emplace_back([&, p] { fn(n * p / parts, n * (p + 1) / parts, p); });
+  for (auto& t : threads) t.join();
+}
+
+std::size_t slices_for(std::size_t n) {
+  // Large outputs (GPU prefill shapes) are checked on every core.
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return n < (std::size_t{1} << 20) ? 1 : std::min<std::size_t>(cores, 64);
+}
+}  // namespace
+
+void compare_elementwise(const HostBuffer& out, const std::vector<double>& ref, Tolerance tol,
+                         CheckResult& r) {
+  if (ref.size() != out.numel())
+    throw std::logic_error(fmt::format("reference for {} has {} values, buffer has {}", out.name(),
+                                       ref.size(), out.numel()));
+  // The absolute part of the bound is relative to the output's scale (its
+  // RMS): a fixed atol would let an all-zero output pass wherever the true
+  // values are small (softmax rows, the tiny-magnitude tests).
+  if (elem_is_float(out.elem()) && std::isfinite(tol.atol)) tol.atol *= rms(ref);
+  const std::size_t parts = slices_for(out.numel());
+  std::vector<CheckResult> part(parts);
+  parallel_slices(out.numel(), parts, [&](std::size_t b, std::size_t e, std::size_t p) {
+    compare_range(out, ref, tol, b, e, part[p]);
+  });
+  // In slice order, so the detail names the first element of the worst kind.
+  for (const auto& pr : part) {
+    r.max_abs_err = std::max(r.max_abs_err, pr.max_abs_err);
+    r.max_rel_err = std::max(r.max_rel_err, pr.max_rel_err);
+    r.max_ulp = std::max(r.max_ulp, pr.max_ulp);
+    r.mismatches += pr.mismatches;
+    if (severity(pr.status) > severity(r.status)) {
+      r.status = pr.status;
+      r.detail = pr.detail;
     }
-  return n ? std::sqrt(squares / static_cast<double>(n)) : 0.0;
+  }
+}
+
+double rms(const std::vector<double>& v) {
+  const std::size_t parts = slices_for(v.size());
+  std::vector<double> squares(parts, 0.0);
+  std::vector<std::size_t> counts(parts, 0);
+  parallel_slices(v.size(), parts, [&](std::size_t b, std::size_t e, std::size_t p) {
+    for (std::size_t i = b; i < e; ++i)
+      if (std::isfinite(v[i])) {
+        squares[p] += v[i] * v[i];
+        ++counts[p];
+      }
+  });
+  double sq = 0;
+  std::size_t n = 0;
+  for (std::size_t p = 0; p < parts; ++p) {
+    sq += squares[p];
+    n += counts[p];
+  }
+  return n ? std::sqrt(sq / static_cast<double>(n)) : 0.0;
 }
 
 double uniform01(uint64_t seed, uint64_t stream, uint64_t i) {

@@ -84,6 +84,71 @@ static __device__ __forceinline__ float warp_max(float v) {
   return v;
 }
 
+// Raw<B>: B bytes of a row moved as one access (two 16-byte halves when
+// B = 32), loaded through the read-only path; store(p, cs) with cs true uses
+// the evict-first (.cs) hint so written rows do not push inputs out of L2.
+// The copy templates pick B = VEC * sizeof(T).
+template <int B>
+struct Raw;
+template <>
+struct Raw<4> {
+  unsigned int a;
+  static __device__ __forceinline__ Raw load(const void* p) {
+    Raw r;
+    r.a = __ldg(static_cast<const unsigned int*>(p));
+    return r;
+  }
+  __device__ __forceinline__ void store(void* p, bool cs) const {
+    if (cs) __stcs(static_cast<unsigned int*>(p), a);
+    else *static_cast<unsigned int*>(p) = a;
+  }
+};
+template <>
+struct Raw<8> {
+  uint2 a;
+  static __device__ __forceinline__ Raw load(const void* p) {
+    Raw r;
+    r.a = __ldg(static_cast<const uint2*>(p));
+    return r;
+  }
+  __device__ __forceinline__ void store(void* p, bool cs) const {
+    if (cs) __stcs(static_cast<uint2*>(p), a);
+    else *static_cast<uint2*>(p) = a;
+  }
+};
+template <>
+struct Raw<16> {
+  uint4 a;
+  static __device__ __forceinline__ Raw load(const void* p) {
+    Raw r;
+    r.a = __ldg(static_cast<const uint4*>(p));
+    return r;
+  }
+  __device__ __forceinline__ void store(void* p, bool cs) const {
+    if (cs) __stcs(static_cast<uint4*>(p), a);
+    else *static_cast<uint4*>(p) = a;
+  }
+};
+template <>
+struct Raw<32> {
+  uint4 a, b;
+  static __device__ __forceinline__ Raw load(const void* p) {
+    Raw r;
+    r.a = __ldg(static_cast<const uint4*>(p));
+    r.b = __ldg(static_cast<const uint4*>(p) + 1);
+    return r;
+  }
+  __device__ __forceinline__ void store(void* p, bool cs) const {
+    if (cs) {
+      __stcs(static_cast<uint4*>(p), a);
+      __stcs(static_cast<uint4*>(p) + 1, b);
+    } else {
+      static_cast<uint4*>(p)[0] = a;
+      static_cast<uint4*>(p)[1] = b;
+    }
+  }
+};
+
 // Whole-block reductions through 32 floats of static shared memory. Every
 // thread of the block must call them (they contain __syncthreads).
 static __device__ __forceinline__ float block_sum(float v) {

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The H200 benchmark, in parts that each fit one device command.
+# usage: bench/cuda_h200.sh OUT_DIR search [VARIANTS_PER_OP]   foundry search, bf16 (+ f32 norms/softmax), decode+prefill
+#        bench/cuda_h200.sh OUT_DIR peers SEARCH_NDJSON        PyTorch eager and torch.compile on the same cases
+#        bench/cuda_h200.sh OUT_DIR rate                       foundry vs Kernel Tuner, f32 rmsnorm_vec space
+# Runs the bundle from `make device-bundle` (.device/) when present, else build/foundry.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${1:?OUT_DIR}
+part=${2:?search, peers or rate}
+mkdir -p "$out"
+if [ -x .device/foundry ]; then
+  export LD_LIBRARY_PATH=$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  foundry=$PWD/.device/foundry
+else
+  foundry=$PWD/build/foundry
+fi
+work=${FOUNDRY_BENCH_WORK:-$(mktemp -d)}
+export FOUNDRY_CACHE_DIR=${FOUNDRY_CACHE_DIR:-$work/cache}
+export PYTHONUNBUFFERED=1
+
+case $part in
+search)
+  n=${3:-16}
+  # Fixed budget: n variants per op and dtype set, default settings otherwise.
+  # Each run is cut off after SEARCH_SECONDS (a device command has 10 minutes); what
+  # was recorded stays, a rerun with the same session resumes.
+  timeout "${SEARCH_SECONDS:-330}" $foundry run --backend cuda -n "$n" --dtypes bf16 --shapes decode,prefill \
+    --session-dir "$work/search"
+  timeout "${SEARCH_F32_SECONDS:-150}" $foundry run --backend cuda -n "$n" --ops rmsnorm,layernorm,softmax --dtypes f32 --shapes decode,prefill \
+    --session-dir "$work/search"
+  cp "$work/search/attempts.ndjson" "$out/search.ndjson"
+  cp "$work/search/session.json" "$out/search_session.json"
+  python3 bench/template_status.py "$work/search"
+  ;;
+peers)
+  ndjson=${3:?SEARCH_NDJSON}
+  mkdir -p "$work/peers" && cp "$ndjson" "$work/peers/attempts.ndjson"
+  python3 bench/cuda_torch_peers.py "$work/peers" --regime decode --out "$out/peers_decode.json" \
+    --markdown "$out/peers_decode.md" --time-budget 200
+  python3 bench/cuda_torch_peers.py "$work/peers" --regime prefill --out "$out/peers_prefill.json" \
+    --markdown "$out/peers_prefill.md" --time-budget 240
+  ;;
+rate)
+  tmpl=templates/rmsnorm/cuda/rmsnorm_vec.cu
+  python3 - "$tmpl" "$work/space.json" <<'PY'
+import json, sys, yaml
+lines = open(sys.argv[1]).read().split("\n")
+fm = [l[3:] if l.startswith("// ") else l[2:] for l in lines[1:lines.index("// ---", 1)]]
+json.dump(yaml.safe_load("\n".join(fm)), open(sys.argv[2], "w"))
+PY
+  mkdir -p "$work/tmpl-only/rmsnorm/cuda" && cp "$tmpl" "$work/tmpl-only/rmsnorm/cuda/"
+  $foundry render --backend cuda --template rmsnorm_vec --dtype f32 --macros > "$work/rmsnorm_vec.cu"
+  space=$(python3 -c "import json,math; k=json.load(open('$work/space.json'))['knobs']; print(math.prod(len(v) for v in k.values()))")
+  for shape in "16384 4096 prefill" "8 4096 decode"; do
+    set -- $shape
+    # foundry: default settings, the same template, as many variants as the space has, cold compile cache.
+    rm -rf "$work/rate-$3" "$work/cache-$3"
+    start=$(date +%s.%N)
+    FOUNDRY_CACHE_DIR=$work/cache-$3 $foundry run --backend cuda --ops rmsnorm --dtypes f32 --shapes "$3" \
+      -n "$space" --templates "$work/tmpl-only" --session-dir "$work/rate-$3" 2>&1 | tail -3
+    end=$(date +%s.%N)
+    python3 - "$work/rate-$3" "$start" "$end" "$3" "$out/foundry_rate_$3.json" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1] + "/attempts.ndjson")]
+wall = float(sys.argv[3]) - float(sys.argv[2])
+evaluated = [r for r in recs if r["status"] not in ("invalid_knobs",)]
+shapes = sorted({json.dumps(r["shape"]) for r in recs})
+res = {"regime": sys.argv[4], "records": len(recs), "evaluated": len(evaluated), "wall_s": wall,
+       "variants_per_s": len(evaluated) / wall, "shapes": shapes,
+       "statuses": {s: sum(r["status"] == s for r in recs) for s in {r["status"] for r in recs}},
+       "build_s": sum(r["build"]["ms"] or 0 for r in recs) / 1e3,
+       "prepare_s": sum((r["harness_ms"] or {}).get("prepare", 0) for r in recs) / 1e3,
+       "check_s": sum((r["harness_ms"] or {}).get("check", 0) for r in recs) / 1e3,
+       "bench_s": sum((r["harness_ms"] or {}).get("bench", 0) for r in recs) / 1e3}
+json.dump(res, open(sys.argv[5], "w"), indent=1)
+print("foundry", json.dumps(res))
+PY
+    python3 bench/kernel_tuner_compare.py --source "$work/rmsnorm_vec.cu" --space "$work/space.json" \
+      --rows "$1" --cols "$2" --lang nvcuda --keep-going --out "$out/kernel_tuner_$3.json" 2>&1 | tail -5
+  done
+  ;;
+esac

@@ -1,0 +1,139 @@
+// ---
+// id: rmsnorm_vec
+// op: rmsnorm
+// backend: cuda
+// summary: ROWS rows per block with THREADS/ROWS threads per row (a block, warp or half-warp each), VEC-element loads, row held in registers (ITEMS vectors per thread) between reduction and write when cols <= THREADS/ROWS*VEC*ITEMS (one read of x, one write of y), else a streaming re-read; scalar path when cols % VEC != 0
+// knobs:
+//   THREADS: [128, 256, 512, 1024]
+//   ROWS: [1, 2, 4, 8]
+//   VEC: [4, 8]
+//   ITEMS: [1, 2, 4, 8]
+// constraints:
+//   - THREADS * VEC * ITEMS <= 16384
+// launch:
+//   grid: cdiv(rows, ROWS)
+//   threads: THREADS
+// ---
+#define FOUNDRY_LAUNCH_BOUNDS __launch_bounds__({{THREADS}}, 1)
+
+constexpr int kThreads = {{THREADS}};
+constexpr int kRows = {{ROWS}};
+constexpr int kTpr = kThreads / kRows;  // threads per row: a power of two, 16..1024
+constexpr int kVec = {{VEC}};
+constexpr int kItems = {{ITEMS}};
+constexpr int kCap = kTpr * kVec * kItems;  // elements of a row held in registers
+
+// Sum over the kTpr threads of one row (consecutive threads); result in all of them.
+// Every thread of the block must call it (it may contain __syncthreads).
+static __device__ __forceinline__ float row_sum(float v, float* red) {
+  constexpr int kW = kTpr < 32 ? kTpr : 32;
+#pragma unroll
+  for (int o = kW / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  if constexpr (kTpr > 32) {
+    constexpr int kWpr = kTpr / 32;  // warps per row
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    __syncthreads();  // earlier readers of red[] are done
+    if (lane == 0) red[warp] = v;
+    __syncthreads();
+    v = lane < kWpr ? red[(warp / kWpr) * kWpr + lane] : 0.0f;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  }
+  return v;
+}
+
+// Item i of thread t covers columns base + (i*kTpr + t)*kVec .. +kVec. Columns
+// past the row (or rows past the end) read as 0.
+template <bool ALIGNED>
+static __device__ __forceinline__ void load_items(const T* p, int64_t base, int64_t cols, int t, bool active,
+                                                  float (&v)[kItems][kVec]) {
+#pragma unroll
+  for (int i = 0; i < kItems; ++i) {
+    const int64_t c0 = base + (int64_t)(i * kTpr + t) * kVec;
+    if constexpr (ALIGNED) {
+      if (active && c0 < cols) {
+        const Vec<kVec> u = load_vec<kVec>(p + c0);
+#pragma unroll
+        for (int e = 0; e < kVec; ++e) v[i][e] = to_f(u.v[e]);
+      } else {
+#pragma unroll
+        for (int e = 0; e < kVec; ++e) v[i][e] = 0.0f;
+      }
+    } else {
+#pragma unroll
+      for (int e = 0; e < kVec; ++e) v[i][e] = (active && c0 + e < cols) ? to_f(p[c0 + e]) : 0.0f;
+    }
+  }
+}
+
+template <bool ALIGNED>
+static __device__ __forceinline__ void store_items(const T* w, T* p, int64_t base, int64_t cols, int t, bool active,
+                                                   const float (&v)[kItems][kVec], float inv) {
+#pragma unroll
+  for (int i = 0; i < kItems; ++i) {
+    const int64_t c0 = base + (int64_t)(i * kTpr + t) * kVec;
+    if constexpr (ALIGNED) {
+      if (active && c0 < cols) {
+        const Vec<kVec> g = load_vec<kVec>(w + c0);
+        Vec<kVec> o;
+#pragma unroll
+        for (int e = 0; e < kVec; ++e) o.v[e] = from_f(v[i][e] * inv * to_f(g.v[e]));
+        store_vec<kVec>(p + c0, o);
+      }
+    } else {
+#pragma unroll
+      for (int e = 0; e < kVec; ++e)
+        if (active && c0 + e < cols) p[c0 + e] = from_f(v[i][e] * inv * to_f(w[c0 + e]));
+    }
+  }
+}
+
+template <bool ALIGNED>
+static __device__ __forceinline__ void rms_rows(const T* x, const T* w, T* y, int64_t rows, int64_t cols, float eps,
+                                                float* red) {
+  const int g = threadIdx.x / kTpr, t = threadIdx.x % kTpr;
+  // The trip count is the same for every thread of the block.
+  for (int64_t r0 = (int64_t)blockIdx.x * kRows; r0 < rows; r0 += (int64_t)gridDim.x * kRows) {
+    const int64_t r = r0 + g;
+    const bool active = r < rows;
+    const T* xr = x + (active ? r : 0) * cols;
+    T* yr = y + (active ? r : 0) * cols;
+    float v[kItems][kVec];
+    if (cols <= kCap) {  // whole row in registers: one read, one write
+      load_items<ALIGNED>(xr, 0, cols, t, active, v);
+      float ss = 0.0f;
+#pragma unroll
+      for (int i = 0; i < kItems; ++i)
+#pragma unroll
+        for (int e = 0; e < kVec; ++e) ss += v[i][e] * v[i][e];
+      ss = row_sum(ss, red);
+      const float inv = 1.0f / sqrtf(ss / (float)cols + eps);
+      store_items<ALIGNED>(w, yr, 0, cols, t, active, v, inv);
+    } else {  // row too long for the registers: sum of squares, then a second read
+      float ss = 0.0f;
+      for (int64_t base = 0; base < cols; base += kCap) {
+        load_items<ALIGNED>(xr, base, cols, t, active, v);
+#pragma unroll
+        for (int i = 0; i < kItems; ++i)
+#pragma unroll
+          for (int e = 0; e < kVec; ++e) ss += v[i][e] * v[i][e];
+      }
+      ss = row_sum(ss, red);
+      const float inv = 1.0f / sqrtf(ss / (float)cols + eps);
+      for (int64_t base = 0; base < cols; base += kCap) {
+        load_items<ALIGNED>(xr, base, cols, t, active, v);
+        store_items<ALIGNED>(w, yr, base, cols, t, active, v, inv);
+      }
+    }
+  }
+}
+
+__device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT x, const T* FOUNDRY_RESTRICT w,
+                                       T* FOUNDRY_RESTRICT y, int64_t rows, int64_t cols, float eps) {
+  __shared__ float red[kThreads / 32];
+  // Rows start at r*cols elements: whole-vector accesses need cols % VEC == 0.
+  if (cols % kVec == 0)
+    rms_rows<true>(x, w, y, rows, cols, eps, red);
+  else
+    rms_rows<false>(x, w, y, rows, cols, eps, red);
+}

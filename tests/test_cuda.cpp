@@ -1,0 +1,143 @@
+// The cuda backend: NVRTC compiles (here, without a GPU) and, where a GPU is
+// present, fault containment end to end. GPU-only tests say when they skip.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "backends/cuda/cuda_api.hpp"
+#include "backends/cuda/cuda_backend.hpp"
+#include "cli_helpers.hpp"
+
+using namespace foundry_test;
+using foundry::BuildResult;
+
+namespace {
+
+// NVRTC is part of the project's build machines (CI compiles every CUDA
+// template); its absence is a failure, not a skip.
+void require_nvrtc() {
+  std::string why;
+  ASSERT_NE(foundry::cuda::nvrtc(&why), nullptr) << "NVRTC is needed to compile CUDA templates: " << why;
+}
+
+bool have_gpu(std::string* why) { return foundry::cuda::driver(why) != nullptr; }
+
+}  // namespace
+
+TEST(CudaBackend, PtxasReportGivesTheEntryPointsResources) {
+  const std::string log =
+      "ptxas info    : 0 bytes gmem\n"
+      "ptxas info    : Function properties for helper\n"
+      "ptxas         .     64 bytes stack frame, 8 bytes spill stores, 8 bytes spill loads\n"
+      "ptxas info    : Compiling entry function 'foundry_kernel' for 'sm_90'\n"
+      "ptxas info    : Function properties for foundry_kernel\n"
+      "ptxas         .     16 bytes stack frame, 12 bytes spill stores, 4 bytes spill loads\n"
+      "ptxas info    : Used 40 registers, used 1 barriers, 1152 bytes smem\n";
+  BuildResult r;
+  foundry::parse_ptxas_report(log, r);
+  EXPECT_EQ(r.registers, 40);
+  EXPECT_EQ(r.smem_bytes, 1152);
+  EXPECT_EQ(r.spill_bytes, 16);
+  EXPECT_EQ(r.stack_bytes, 16);
+}
+
+TEST(CudaCompileOnly, FaultFixturesLandOnTheirBuildStatuses) {
+  require_nvrtc();
+  auto d = scratch_dir("s");
+  auto r = foundry_cmd({"run", "--backend", "cuda", "--compile-only", "--arch", "sm_90", "--templates",
+                        kFixtureTemplates, "--ops", "rmsnorm", "-n", "8", "--dtypes", "f32", "--session-dir", d.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, std::string> status;
+  for (const auto& rec : read_records(d)) {
+    status[rec["template_id"]] = rec["status"];
+    EXPECT_EQ(rec["backend"], "cuda");
+    EXPECT_TRUE(rec["bench"]["latency_us"].is_null()) << "compile-only runs nothing";
+    if (rec["status"] == "compiled") {
+      for (const char* k : {"registers", "smem_bytes", "spill_bytes"})
+        EXPECT_TRUE(rec["build"][k].is_number_integer()) << k << " in " << rec.dump();
+      EXPECT_GT(rec["build"]["registers"].get<int>(), 0);
+    }
+    if (rec["status"] == "compile_error")
+      EXPECT_NE(rec["build"]["log"].get<std::string>().find("undefined_identifier_128"), std::string::npos);
+    if (rec["status"] == "resource_limit")
+      EXPECT_NE(rec["error"].get<std::string>().find("shared memory"), std::string::npos);
+  }
+  EXPECT_EQ(status["fault_syntax"], "compile_error");
+  EXPECT_EQ(status["fault_too_much_smem"], "resource_limit");
+  EXPECT_EQ(status["good_reference"], "compiled");
+  EXPECT_EQ(status["fault_illegal_address"], "compiled") << "faults only show when run";
+}
+
+TEST(CudaCompileOnly, EveryShippedCudaTemplateCompiles) {
+  require_nvrtc();
+  auto listing = foundry_cmd({"list", "--json"});
+  ASSERT_EQ(listing.exit_code, 0) << listing.output;
+  std::set<std::string> shipped;
+  std::map<std::string, int> per_op;
+  for (const auto& o : nlohmann::json::parse(listing.output))
+    for (const auto& t : o["templates"]["cuda"]) {
+      shipped.insert(t.get<std::string>());
+      ++per_op[o["name"]];
+    }
+  ASSERT_FALSE(shipped.empty());
+  int n = 0;
+  for (const auto& [op, k] : per_op) n = std::max(n, 2 * k);
+  // The sampler takes templates round-robin: 2 variants of each template, over
+  // every dtype. Sizes are run-time arguments, so the shape only decides which
+  // knobs are valid: decode and prefill shapes suit every template.
+  auto d = scratch_dir("s");
+  auto r = foundry_cmd({"run", "--backend", "cuda", "--compile-only", "--arch", "sm_90", "-n", std::to_string(n),
+                        "--shapes", "decode", "prefill", "--dtypes", "f32", "f16", "bf16", "--session-dir", d.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, int> compiled;
+  std::set<std::string> tried;
+  for (const auto& rec : read_records(d)) {
+    tried.insert(rec["template_id"]);
+    EXPECT_NE(rec["status"], "compile_error") << rec["template_id"] << ": " << rec["build"]["log"];
+    if (rec["status"] == "compiled") ++compiled[rec["template_id"]];
+  }
+  EXPECT_EQ(tried, shipped);
+  for (const auto& t : shipped) EXPECT_GE(compiled[t], 1) << t << " has no variant that compiles within limits";
+}
+
+TEST(CudaList, BackendsSaysWhatIsUsableAndWhyNot) {
+  auto r = foundry_cmd({"list", "--backends", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& b : nlohmann::json::parse(r.output)) by_name[b["name"]] = b;
+  ASSERT_TRUE(by_name.count("cpu") && by_name.count("cuda"));
+  EXPECT_TRUE(by_name["cpu"]["usable"].get<bool>());
+  std::string why;
+  if (have_gpu(&why)) {
+    EXPECT_TRUE(by_name["cuda"]["usable"].get<bool>());
+  } else {
+    EXPECT_FALSE(by_name["cuda"]["usable"].get<bool>());
+    EXPECT_FALSE(by_name["cuda"]["why_not"].get<std::string>().empty());
+    // Without a GPU a cuda run without --compile-only is refused by name.
+    auto run = foundry_cmd({"run", "--backend", "cuda", "--ops", "rmsnorm", "-n", "1", "--session-dir",
+                            scratch_dir("s").string()});
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_NE(run.output.find("--compile-only"), std::string::npos) << run.output;
+  }
+}
+
+TEST(CudaFaults, EveryFaultIsRecordedAndTheRunGoesOn) {
+  std::string why;
+  if (!have_gpu(&why)) GTEST_SKIP() << "skipped: needs an NVIDIA GPU (" << why << ")";
+  auto d = scratch_dir("s");
+  auto r = foundry_cmd({"run", "--backend", "cuda", "--templates", kFixtureTemplates, "--ops", "rmsnorm", "-n", "8",
+                        "--dtypes", "f32", "--shapes", "decode", "--bench-timeout", "5", "--session-dir", d.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, std::string> status;
+  for (const auto& rec : read_records(d)) {
+    status[rec["template_id"]] = rec["status"];
+    if (rec["status"] == "ok") EXPECT_EQ(rec["bench"]["timer"], "cuda_event");
+  }
+  const std::map<std::string, std::string> expected{
+      {"fault_illegal_address", "runtime_fault"}, {"fault_hang", "timeout"},
+      {"fault_launch_bounds", "launch_error"},    {"fault_skip_last", "unwritten"},
+      {"fault_no_weight", "mismatch"},            {"fault_syntax", "compile_error"},
+      {"fault_too_much_smem", "resource_limit"},  {"good_reference", "ok"}};
+  EXPECT_EQ(status, expected) << r.output;
+}
