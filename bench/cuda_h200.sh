@@ -37,20 +37,26 @@ peers)
   ndjson=${3:?SEARCH_NDJSON}
   mkdir -p "$work/peers" && cp "$ndjson" "$work/peers/attempts.ndjson"
   python3 bench/cuda_torch_peers.py "$work/peers" --regime decode --out "$out/peers_decode.json" \
-    --markdown "$out/peers_decode.md" --time-budget 200
+    --markdown "$out/peers_decode.md" --time-budget "${PEERS_DECODE_SECONDS:-200}"
   python3 bench/cuda_torch_peers.py "$work/peers" --regime prefill --out "$out/peers_prefill.json" \
-    --markdown "$out/peers_prefill.md" --time-budget 240
+    --markdown "$out/peers_prefill.md" --time-budget "${PEERS_PREFILL_SECONDS:-240}"
   ;;
 rate)
   tmpl=templates/rmsnorm/cuda/rmsnorm_vec.cu
+  # The space both tools search: rmsnorm_vec with 16-byte f32 vectors and up to
+  # 512 threads, 48 configurations (3 THREADS x 4 ROWS x 1 VEC x 4 ITEMS).
+  mkdir -p "$work/tmpl-only/rmsnorm/cuda"
+  sed -e 's|^//   THREADS: .*|//   THREADS: [128, 256, 512]|' -e 's|^//   VEC: .*|//   VEC: [4]|' "$tmpl" \
+    > "$work/tmpl-only/rmsnorm/cuda/rmsnorm_vec.cu"
+  tmpl=$work/tmpl-only/rmsnorm/cuda/rmsnorm_vec.cu
   python3 - "$tmpl" "$work/space.json" <<'PY'
 import json, sys, yaml
 lines = open(sys.argv[1]).read().split("\n")
 fm = [l[3:] if l.startswith("// ") else l[2:] for l in lines[1:lines.index("// ---", 1)]]
 json.dump(yaml.safe_load("\n".join(fm)), open(sys.argv[2], "w"))
 PY
-  mkdir -p "$work/tmpl-only/rmsnorm/cuda" && cp "$tmpl" "$work/tmpl-only/rmsnorm/cuda/"
-  $foundry render --backend cuda --template rmsnorm_vec --dtype f32 --macros > "$work/rmsnorm_vec.cu"
+  $foundry render --backend cuda --templates "$work/tmpl-only" --template rmsnorm_vec --dtype f32 --macros \
+    > "$work/rmsnorm_vec.cu"
   space=$(python3 -c "import json,math; k=json.load(open('$work/space.json'))['knobs']; print(math.prod(len(v) for v in k.values()))")
   for shape in "16384 4096 prefill" "8 4096 decode"; do
     set -- $shape

@@ -62,7 +62,8 @@ json to_json(const EvalResult& r) {
          {"restart", r.restart},
          {"error", r.error},
          {"n_tests", r.n_tests},
-         {"ms", {{"prepare", r.prepare_ms}, {"check", r.check_ms}, {"bench", r.bench_ms}}},
+         {"ms", {{"prepare", r.prepare_ms}, {"check", r.check_ms}, {"bench", r.bench_ms},
+                 {"transfer", r.transfer_ms}, {"compare", r.compare_ms}}},
          {"check",
           {{"status", to_string(r.check.status)},
            {"max_abs_err", r.check.max_abs_err},
@@ -86,6 +87,8 @@ EvalResult eval_result_from_json(const json& j) {
     r.prepare_ms = j["ms"].value("prepare", 0.0);
     r.check_ms = j["ms"].value("check", 0.0);
     r.bench_ms = j["ms"].value("bench", 0.0);
+    r.transfer_ms = j["ms"].value("transfer", 0.0);
+    r.compare_ms = j["ms"].value("compare", 0.0);
   }
   const auto& c = j.at("check");
   r.check.status = parse_status(c.at("status").get<std::string>()).value_or(Status::harness_error);
@@ -189,7 +192,16 @@ void merge(CheckResult& into, const CheckResult& r) {
 
 EvalResult Evaluator::evaluate(const EvalRequest& req) {
   EvalResult res;
+  exec_->transfer_ms = 0;
+  auto compare = [&](int i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    CheckResult r = case_->op->compare(case_->cases[i], case_->work, case_->refs[i]);
+    res.compare_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    res.transfer_ms = exec_->transfer_ms;
+    return r;
+  };
   auto finish = [&](ExecError e) {
+    res.transfer_ms = exec_->transfer_ms;
     res.status = e.status;
     res.error = e.message;
     res.restart = exec_->poisoned();
@@ -211,7 +223,7 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
       res.check_ms = ms_since(t);
       return finish(e);
     }
-    CheckResult r = op.compare(d.cases[i], d.work, d.refs[i]);
+    CheckResult r = compare(i);
     ++res.n_tests;
     merge(res.check, r);
     if (r.status != Status::ok) {
@@ -234,7 +246,7 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
   res.latency_us = lat;
 
   // The timed runs must still produce the right answer.
-  CheckResult after = op.compare(d.cases[0], d.work, d.refs[0]);
+  CheckResult after = compare(0);
   res.bench_ms = ms_since(t);
   if (after.status != Status::ok) {
     res.status = after.status;

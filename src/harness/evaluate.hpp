@@ -40,6 +40,8 @@ struct EvalResult {
   // Where the worker's time went: inputs and reference (0 when the case was
   // cached), the correctness runs, the timed loop.
   double prepare_ms = 0, check_ms = 0, bench_ms = 0;
+  // Parts of check and bench: host<->device copies, comparisons with the reference.
+  double transfer_ms = 0, compare_ms = 0;
   bool restart = false;  // the worker's device context is unusable: it exits after answering
 };
 

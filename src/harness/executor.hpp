@@ -35,6 +35,8 @@ class Executor {
                          LatencyStats& out) = 0;
   // True once a fault has made this process unusable (the worker restarts).
   virtual bool poisoned() const { return false; }
+  // Milliseconds spent moving buffers between host and device so far.
+  double transfer_ms = 0;
 };
 
 // "cpu" or "cuda"; throws naming the backend when it cannot run here.

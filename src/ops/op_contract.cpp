@@ -137,7 +137,10 @@ namespace {
 // Checks elements [begin, end) into `r` (status, detail of the first element
 // of the worst kind, counts and maxima).
 void compare_range(const HostBuffer& out, const std::vector<double>& ref, const Tolerance& tol, std::size_t begin,
-                   std::size_t end, CheckResult& r) {
+                   std::size_t end, CheckResult& result) {
+  // Accumulate locally: slices' results sit side by side in memory, and
+  // updating them per element would bounce cache lines between threads.
+  CheckResult r;
   const Elem e = out.elem();
   const uint32_t poison = poison_bits(e);
   const bool is_float = elem_is_float(e);
@@ -171,6 +174,7 @@ void compare_range(const HostBuffer& out, const std::vector<double>& ref, const 
     if (is_float) r.max_ulp = std::max(r.max_ulp, abs_err / ulp_of(e, want));
     if (abs_err > tol.atol + tol.rtol * std::fabs(want)) flag(Status::mismatch, i, y, want);
   }
+  result = std::move(r);
 }
 
 // Runs fn(begin, end, part) over `parts` contiguous slices of [0, n) in parallel.
@@ -221,11 +225,15 @@ double rms(const std::vector<double>& v) {
   std::vector<double> squares(parts, 0.0);
   std::vector<std::size_t> counts(parts, 0);
   parallel_slices(v.size(), parts, [&](std::size_t b, std::size_t e, std::size_t p) {
+    double sq = 0;  // local sums: neighbouring slots would share cache lines
+    std::size_t n = 0;
     for (std::size_t i = b; i < e; ++i)
       if (std::isfinite(v[i])) {
-        squares[p] += v[i] * v[i];
-        ++counts[p];
+        sq += v[i] * v[i];
+        ++n;
       }
+    squares[p] = sq;
+    counts[p] = n;
   });
   double sq = 0;
   std::size_t n = 0;

@@ -77,7 +77,9 @@ json make_record(const OpContract& op, const Candidate& c, const std::string& so
     bench["timer"] = c.backend == "cpu" ? "steady_clock" : "cuda_event";
   }
   r["bench"] = bench;
-  r["harness_ms"] = eval ? json{{"prepare", eval->prepare_ms}, {"check", eval->check_ms}, {"bench", eval->bench_ms}} : json();
+  r["harness_ms"] = eval ? json{{"prepare", eval->prepare_ms}, {"check", eval->check_ms}, {"bench", eval->bench_ms},
+                                {"transfer", eval->transfer_ms}, {"compare", eval->compare_ms}}
+                         : json();
   r["env"] = {{"foundry_version", FOUNDRY_VERSION}, {"device", env.device}, {"compiler", env.compiler},
               {"copy_gbps", env.copy_gbps}, {"run_seed", env.run_seed}};
   r["ts"] = now_iso();

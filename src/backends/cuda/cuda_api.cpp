@@ -162,6 +162,8 @@ const Driver* driver(std::string* why) {
     bind(h, api.MemcpyDtoH, {"cuMemcpyDtoH_v2"}, &m);
     bind(h, api.MemcpyDtoDAsync, {"cuMemcpyDtoDAsync_v2"}, &m);
     bind(h, api.MemsetD8Async, {"cuMemsetD8Async"}, &m);
+    bind(h, api.MemsetD16Async, {"cuMemsetD16Async"}, &m);
+    bind(h, api.MemsetD32Async, {"cuMemsetD32Async"}, &m);
     bind(h, api.EventCreate, {"cuEventCreate"}, &m);
     bind(h, api.EventDestroy, {"cuEventDestroy_v2", "cuEventDestroy"}, &m);
     bind(h, api.EventRecord, {"cuEventRecord"}, &m);

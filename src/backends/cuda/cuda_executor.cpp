@@ -1,5 +1,7 @@
 #include "backends/cuda/cuda_executor.hpp"
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "harness/evaluate.hpp"
@@ -16,6 +18,8 @@ CudaExecutor::~CudaExecutor() {
   if (poisoned_) {
     // The context is dead; freeing into it would only report the fault again.
     for (auto& b : buffers_) b.release();
+    for (auto& [seed, bufs] : resident_)
+      for (auto& b : bufs) b.release();
     flush_.release();
     kernel_.release();
     return;
@@ -45,36 +49,63 @@ ExecError CudaExecutor::load(const EvalRequest& req) {
   return {};
 }
 
-void CudaExecutor::ensure_buffers(const std::vector<HostBuffer>& work) {
-  bool same = buffers_.size() == work.size();
-  for (std::size_t i = 0; same && i < work.size(); ++i) same = buffers_[i]->bytes() == work[i].bytes();
-  if (same) return;
-  buffers_.clear();
-  for (const auto& w : work) buffers_.push_back(std::make_unique<DeviceBuffer>(ctx_, w.bytes()));
-}
-
-void CudaExecutor::upload(const std::vector<HostBuffer>& work) {
-  ensure_buffers(work);
-  for (std::size_t i = 0; i < work.size(); ++i)
-    if (work[i].bytes()) ctx_.check(ctx_.api().MemcpyHtoD(buffers_[i]->ptr(), work[i].data(), work[i].bytes()), "cuMemcpyHtoD");
+std::vector<void*> CudaExecutor::stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& work) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto& api = ctx_.api();
+  // A new case (other op, dtype or sizes) drops what the last one left resident.
+  std::string key = op.name + "/" + to_string(c.dtype);
+  for (const auto& w : work) key += "/" + std::to_string(w.bytes());
+  if (key != resident_case_) {
+    resident_.clear();
+    buffers_.clear();
+    resident_case_ = key;
+    for (std::size_t i = 0; i < work.size(); ++i)
+      buffers_.push_back(op.buffers[i].role == Role::in ? nullptr : std::make_unique<DeviceBuffer>(ctx_, work[i].bytes()));
+  }
+  auto& pristine = resident_[c.seed];
+  if (pristine.empty()) {  // first run of this test: its inputs as prepared on the host
+    for (std::size_t i = 0; i < work.size(); ++i) {
+      if (op.buffers[i].role == Role::out) {
+        pristine.push_back(nullptr);
+        continue;
+      }
+      pristine.push_back(std::make_unique<DeviceBuffer>(ctx_, work[i].bytes()));
+      if (work[i].bytes())
+        ctx_.check(api.MemcpyHtoD(pristine.back()->ptr(), work[i].data(), work[i].bytes()), "cuMemcpyHtoD");
+    }
+  }
+  std::vector<void*> ptrs;
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    const Role role = op.buffers[i].role;
+    const std::size_t bytes = work[i].bytes();
+    if (role == Role::inout && bytes)
+      ctx_.check(api.MemcpyDtoDAsync(buffers_[i]->ptr(), pristine[i]->ptr(), bytes, nullptr), "cuMemcpyDtoDAsync");
+    if (role == Role::out && bytes) {
+      const uint32_t poison = poison_bits(work[i].elem());
+      switch (elem_size(work[i].elem())) {
+        case 4: ctx_.check(api.MemsetD32Async(buffers_[i]->ptr(), poison, bytes / 4, nullptr), "cuMemsetD32Async"); break;
+        case 2: ctx_.check(api.MemsetD16Async(buffers_[i]->ptr(), static_cast<unsigned short>(poison), bytes / 2, nullptr), "cuMemsetD16Async"); break;
+        default: ctx_.check(api.MemsetD8Async(buffers_[i]->ptr(), static_cast<unsigned char>(poison), bytes, nullptr), "cuMemsetD8Async");
+      }
+    }
+    const DeviceBuffer& b = role == Role::in ? *pristine[i] : *buffers_[i];
+    ptrs.push_back(reinterpret_cast<void*>(static_cast<uintptr_t>(b.ptr())));
+  }
+  transfer_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return ptrs;
 }
 
 void CudaExecutor::download(const OpContract& op, std::vector<HostBuffer>& work) {
+  const auto t0 = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < work.size(); ++i)
     if (op.buffers[i].role != Role::in && work[i].bytes())
       ctx_.check(ctx_.api().MemcpyDtoH(work[i].data(), buffers_[i]->ptr(), work[i].bytes()), "cuMemcpyDtoH");
-}
-
-std::vector<void*> CudaExecutor::device_pointers() const {
-  std::vector<void*> p;
-  for (const auto& b : buffers_) p.push_back(reinterpret_cast<void*>(static_cast<uintptr_t>(b->ptr())));
-  return p;
+  transfer_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 ExecError CudaExecutor::run(const OpContract& op, const Case& c, std::vector<HostBuffer>& work) {
   try {
-    upload(work);
-    KernelArgs args(op, device_pointers(), c);
+    KernelArgs args(op, stage(op, c, work), c);
     if (cuda::CUresult r = kernel_->launch(grid_, threads_, smem_, args.args.data()); r != 0)
       return fail(CudaError(r, fmt::format("cuLaunchKernel(grid {}, block {}, smem {}): {}", grid_, threads_, smem_,
                                            ctx_.api().error_text(r))), true);
@@ -89,8 +120,7 @@ ExecError CudaExecutor::run(const OpContract& op, const Case& c, std::vector<Hos
 ExecError CudaExecutor::time(const OpContract& op, const Case& c, std::vector<HostBuffer>& work, const BenchConfig& cfg,
                              LatencyStats& out) {
   try {
-    upload(work);
-    KernelArgs args(op, device_pointers(), c);
+    KernelArgs args(op, stage(op, c, work), c);
     const auto& api = ctx_.api();
     auto launch = [&] {
       if (cuda::CUresult r = kernel_->launch(grid_, threads_, smem_, args.args.data()); r != 0)

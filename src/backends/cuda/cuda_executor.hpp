@@ -1,8 +1,12 @@
-// The cuda executor: device buffers per case, uploads of the prepared host
-// buffers, one launch, copies of the outputs back; timing with CUDA events
-// around each launch and an L2 flush (a memset of twice the L2) before it.
+// The cuda executor. Each test's inputs are uploaded once per case and stay
+// on the device for every candidate of the case; a run points the kernel at
+// them, restores inout buffers by a device copy, poisons outputs with a device
+// memset, launches, and copies only what the kernel writes back. Timing: CUDA
+// events around each launch, an L2 flush (a memset of twice the L2) before it.
 #pragma once
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "backends/cuda/cuda_runtime.hpp"
@@ -22,13 +26,15 @@ class CudaExecutor final : public Executor {
 
  private:
   ExecError fail(const CudaError& e, bool during_launch);
-  void ensure_buffers(const std::vector<HostBuffer>& work);
-  void upload(const std::vector<HostBuffer>& work);
+  // Device pointers, in ABI order, for a run of test `c` over `work`.
+  std::vector<void*> stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& work);
   void download(const OpContract& op, std::vector<HostBuffer>& work);
-  std::vector<void*> device_pointers() const;
 
   CudaContext ctx_;
-  std::vector<std::unique_ptr<DeviceBuffer>> buffers_;
+  // Per test seed: the pristine in and inout buffers (null for outputs).
+  std::string resident_case_;
+  std::map<uint64_t, std::vector<std::unique_ptr<DeviceBuffer>>> resident_;
+  std::vector<std::unique_ptr<DeviceBuffer>> buffers_;  // what the kernel writes: out and inout
   std::unique_ptr<DeviceBuffer> flush_;
   std::unique_ptr<CudaKernel> kernel_;
   cuda::CUevent start_ = nullptr, stop_ = nullptr;

@@ -2,12 +2,13 @@
 // id: dequantize_vec
 // op: dequantize
 // backend: cuda
-// summary: "2-D exact grid: rows x cdiv(cols, THREADS*VEC*UNROLL) column chunks, so a single decode row still spreads over several blocks; the row's scale is read once per thread; each row is walked as a scalar head up to the first VEC-aligned element (shared by q and y), VEC-wide vectors and a scalar tail, so every shape is handled (head and tail done by chunk 0); VEC int8 loads as one access (VEC bytes) and VEC-wide stores of y (16 bytes at VEC=4 for f32, VEC=8 for f16/bf16), UNROLL loads issued before any store; STREAM=1 uses evict-first (.cs) loads and stores"
+// summary: "2-D exact grid: rows x cdiv(cols, THREADS*VEC*UNROLL) column chunks, so a single decode row still spreads over several blocks; the row's scale is read once per thread; each row is walked as a scalar head up to the first VEC-aligned element (shared by q and y), VEC-wide vectors and a scalar tail, so every shape is handled (head and tail done by chunk 0); VEC int8 loads as one access (VEC bytes) and VEC-wide stores of y (16 bytes at VEC=4 for f32, VEC=8 for f16/bf16), UNROLL loads issued before any store; STREAM=1 uses evict-first (.cs) loads and stores; INT_CVT=1 converts int8 to float without the conversion unit (byte permute into the mantissa of 1.5*2^23, one FP32 add; exact), INT_CVT=0 with plain int-to-float conversions"
 // knobs:
 //   THREADS: [128, 256, 512]
 //   VEC: [4, 8, 16]
 //   UNROLL: [1, 2, 4]
 //   STREAM: [0, 1]
+//   INT_CVT: [0, 1]
 // launch:
 //   grid: rows * cdiv(cols, THREADS * VEC * UNROLL)
 //   threads: THREADS
@@ -61,7 +62,17 @@ static __device__ __forceinline__ Vec<DQ_VEC> dq_convert(const DqBytes& b, float
 #pragma unroll
   for (int w = 0; w < DQ_VEC / 4; ++w)
 #pragma unroll
-    for (int k = 0; k < 4; ++k) o.v[4 * w + k] = from_f((float)(int8_t)(b.w[w] >> (8 * k)) * s);
+    for (int k = 0; k < 4; ++k) {
+#if {{INT_CVT}}
+      // q + 128 spliced into the mantissa of 1.5*2^23 (one byte permute), minus 1.5*2^23 + 128: exact q
+      // from one FP32 add, no conversion-unit I2F.
+      const uint32_t u = b.w[w] ^ 0x80808080u;
+      const float qf = __int_as_float((int)__byte_perm(u, 0x4B400000u, 0x7650u | (unsigned)k)) - 12583040.0f;
+#else
+      const float qf = (float)(int8_t)(b.w[w] >> (8 * k));
+#endif
+      o.v[4 * w + k] = from_f(qf * s);
+    }
   return o;
 }
 

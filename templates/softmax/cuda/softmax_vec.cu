@@ -10,7 +10,7 @@
 //   ITEMS: [1, 2, 4, 8]
 //   FAST_MATH: [0, 1]
 // constraints:
-//   - THREADS * VEC * ITEMS <= 32768
+//   - THREADS * VEC * ITEMS <= 16384
 // launch:
 //   grid: cdiv(rows, ROWS)
 //   threads: THREADS
