@@ -9,6 +9,10 @@
 //   warp_sum / warp_max      butterfly reductions over the 32 lanes of a warp
 //   block_sum / block_max    reductions over the whole block (blockDim.x a
 //                            multiple of 32, at most 1024), result in every thread
+//   load_vec_cs / store_vec_cs  load_vec / store_vec with optional evict-first (.cs) hints
+//   rowgroup_reduce / rowgroup_col / rowgroup_load
+//                            rows handled by TPR consecutive threads each: reductions, item columns, loads
+//   ranks_above / lanes_argmax  top-k selection order and its shuffle argmax over LANES lanes
 // A template defines
 //   __device__ __forceinline__ void kernel(<ABI params>)
 // which the generated entry point foundry_kernel calls once per thread. It may
@@ -171,4 +175,130 @@ static __device__ __forceinline__ float block_max(float v) {
   __syncthreads();
   v = lane < warps ? partial[lane] : -INFINITY;
   return warp_max(v);
+}
+
+// CsWord<B>::t: the B-byte word (B = 2, 4, 8, 16) moved by one evict-first (__ldcs/__stcs) access.
+template <int B>
+struct CsWord;
+template <>
+struct CsWord<2> { typedef unsigned short t; };
+template <>
+struct CsWord<4> { typedef unsigned int t; };
+template <>
+struct CsWord<8> { typedef uint2 t; };
+template <>
+struct CsWord<16> { typedef uint4 t; };
+
+// load_vec_cs<N, CS> / store_vec_cs<N, CS>: load_vec / store_vec, as evict-first (.cs) accesses when CS
+// (a template's STREAM knob); vectors over 16 bytes go as 16-byte pieces.
+template <int N, int CS>
+static __device__ __forceinline__ Vec<N> load_vec_cs(const T* p) {
+  if constexpr (CS) {
+    constexpr int B = N * (int)sizeof(T);
+    Vec<N> v;
+    if constexpr (B > 16) {
+#pragma unroll
+      for (int k = 0; k < B / 16; ++k) reinterpret_cast<uint4*>(&v)[k] = __ldcs(reinterpret_cast<const uint4*>(p) + k);
+    } else {
+      typedef typename CsWord<B>::t R;
+      *reinterpret_cast<R*>(&v) = __ldcs(reinterpret_cast<const R*>(p));
+    }
+    return v;
+  } else {
+    return load_vec<N>(p);
+  }
+}
+
+template <int N, int CS>
+static __device__ __forceinline__ void store_vec_cs(T* p, const Vec<N>& v) {
+  if constexpr (CS) {
+    constexpr int B = N * (int)sizeof(T);
+    if constexpr (B > 16) {
+#pragma unroll
+      for (int k = 0; k < B / 16; ++k) __stcs(reinterpret_cast<uint4*>(p) + k, reinterpret_cast<const uint4*>(&v)[k]);
+    } else {
+      typedef typename CsWord<B>::t R;
+      __stcs(reinterpret_cast<R*>(p), *reinterpret_cast<const R*>(&v));
+    }
+  } else {
+    store_vec<N>(p, v);
+  }
+}
+
+// Row groups: a block of rows handled by TPR consecutive threads each (TPR a power of two, 2..1024).
+// rowgroup_reduce<TPR, MAX>: max (MAX) or sum over the TPR threads of one row, result in all of them;
+// red is __shared__ float[blockDim.x / 32] (unused when TPR <= 32). Every thread of the block must
+// call it (it contains __syncthreads when TPR > 32).
+template <int TPR, bool MAX>
+static __device__ __forceinline__ float rowgroup_reduce(float v, float* red) {
+  constexpr int kW = TPR < 32 ? TPR : 32;
+#pragma unroll
+  for (int o = kW / 2; o > 0; o >>= 1) {
+    const float u = __shfl_xor_sync(0xffffffffu, v, o);
+    v = MAX ? fmaxf(v, u) : v + u;
+  }
+  if constexpr (TPR > 32) {
+    constexpr int kWpr = TPR / 32;  // warps per row
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    __syncthreads();  // earlier readers of red[] are done
+    if (lane == 0) red[warp] = v;
+    __syncthreads();
+    v = lane < kWpr ? red[(warp / kWpr) * kWpr + lane] : (MAX ? -INFINITY : 0.0f);
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+      const float u = __shfl_xor_sync(0xffffffffu, v, o);
+      v = MAX ? fmaxf(v, u) : v + u;
+    }
+  }
+  return v;
+}
+
+// rowgroup_col<TPR, VEC>: first column of item i of row thread t, base + (i*TPR + t)*VEC (VEC columns per item).
+template <int TPR, int VEC>
+static __device__ __forceinline__ int64_t rowgroup_col(int64_t base, int i, int t) {
+  return base + (int64_t)(i * TPR + t) * VEC;
+}
+
+// rowgroup_load<TPR, VEC, ITEMS, ALIGNED>: a row thread's ITEMS items of row p from column base as
+// float, VEC-wide when ALIGNED (cols % VEC == 0); columns past the row, or all when !active, read as fill.
+template <int TPR, int VEC, int ITEMS, bool ALIGNED>
+static __device__ __forceinline__ void rowgroup_load(const T* p, int64_t base, int64_t cols, int t, bool active,
+                                                     float (&v)[ITEMS][VEC], float fill) {
+#pragma unroll
+  for (int i = 0; i < ITEMS; ++i) {
+    const int64_t c0 = rowgroup_col<TPR, VEC>(base, i, t);
+    if constexpr (ALIGNED) {
+      if (active && c0 < cols) {
+        const Vec<VEC> u = load_vec<VEC>(p + c0);
+#pragma unroll
+        for (int e = 0; e < VEC; ++e) v[i][e] = to_f(u.v[e]);
+      } else {
+#pragma unroll
+        for (int e = 0; e < VEC; ++e) v[i][e] = fill;
+      }
+    } else {
+#pragma unroll
+      for (int e = 0; e < VEC; ++e) v[i][e] = (active && c0 + e < cols) ? to_f(p[c0 + e]) : fill;
+    }
+  }
+}
+
+// Top-k selection order: (v, c) ranks above (bv, bc) when larger, or equal with a lower index.
+static __device__ __forceinline__ bool ranks_above(float v, int c, float bv, int bc) {
+  return v > bv || (v == bv && c < bc);
+}
+
+// lanes_argmax<LANES>: the (wv, wc) pair that ranks first over LANES consecutive lanes (a power of two
+// up to 32, all lanes of the warp calling), left in every one of them.
+template <int LANES>
+static __device__ __forceinline__ void lanes_argmax(float& wv, int& wc) {
+#pragma unroll
+  for (int o = LANES / 2; o > 0; o >>= 1) {
+    const float ov = __shfl_xor_sync(0xffffffffu, wv, o);
+    const int oc = __shfl_xor_sync(0xffffffffu, wc, o);
+    if (ranks_above(ov, oc, wv, wc)) {
+      wv = ov;
+      wc = oc;
+    }
+  }
 }

@@ -19,12 +19,6 @@
 #define DQ_UNROLL {{UNROLL}}
 #define DQ_STREAM {{STREAM}}
 
-// B-byte raw words for cache-hinted accesses.
-template <int B> struct DqRaw;
-template <> struct DqRaw<4> { typedef unsigned int t; };
-template <> struct DqRaw<8> { typedef uint2 t; };
-template <> struct DqRaw<16> { typedef uint4 t; };
-
 // VEC int8 values as one VEC-byte access.
 struct alignas(DQ_VEC) DqBytes {
   uint32_t w[DQ_VEC / 4];
@@ -33,28 +27,12 @@ struct alignas(DQ_VEC) DqBytes {
 static __device__ __forceinline__ DqBytes dq_load(const int8_t* p) {
   DqBytes b;
   if constexpr (DQ_STREAM) {
-    typedef typename DqRaw<DQ_VEC>::t R;
+    typedef typename CsWord<DQ_VEC>::t R;
     *reinterpret_cast<R*>(&b) = __ldcs(reinterpret_cast<const R*>(p));
   } else {
     b = *reinterpret_cast<const DqBytes*>(p);
   }
   return b;
-}
-
-template <int N>
-static __device__ __forceinline__ void dq_store(T* p, const Vec<N>& v) {
-  if constexpr (DQ_STREAM) {
-    constexpr int B = N * (int)sizeof(T);
-    if constexpr (B > 16) {
-#pragma unroll
-      for (int k = 0; k < B / 16; ++k) __stcs(reinterpret_cast<uint4*>(p) + k, reinterpret_cast<const uint4*>(&v)[k]);
-    } else {
-      typedef typename DqRaw<B>::t R;
-      __stcs(reinterpret_cast<R*>(p), *reinterpret_cast<const R*>(&v));
-    }
-  } else {
-    store_vec<N>(p, v);
-  }
 }
 
 static __device__ __forceinline__ Vec<DQ_VEC> dq_convert(const DqBytes& b, float s) {
@@ -103,7 +81,7 @@ __device__ __forceinline__ void kernel(const int8_t* FOUNDRY_RESTRICT q, const f
 #pragma unroll
   for (int k = 0; k < DQ_UNROLL; ++k) {
     const int64_t v = v0 + k * DQ_THREADS;
-    if (v < nvec) dq_store<DQ_VEC>(yv + v * DQ_VEC, dq_convert(b[k], s));
+    if (v < nvec) store_vec_cs<DQ_VEC, DQ_STREAM>(yv + v * DQ_VEC, dq_convert(b[k], s));
   }
   if (chunk == 0) {
     const int nscalar = (int)(head + (cols - tail));  // < 2 * VEC

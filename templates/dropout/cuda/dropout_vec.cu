@@ -22,45 +22,6 @@
 #define DR_WORDS (DR_VEC * DR_UNROLL * (int)sizeof(T) / 4)
 #define FOUNDRY_LAUNCH_BOUNDS __launch_bounds__(DR_THREADS, (DR_WORDS <= 24 ? 1024 : 512) / DR_THREADS)
 
-// B-byte raw words for cache-hinted accesses (B = VEC * sizeof(T)).
-template <int B> struct DrRaw;
-template <> struct DrRaw<8> { typedef uint2 t; };
-template <> struct DrRaw<16> { typedef uint4 t; };
-
-template <int N>
-static __device__ __forceinline__ Vec<N> dr_load(const T* p) {
-  if constexpr (DR_STREAM) {
-    constexpr int B = N * (int)sizeof(T);
-    Vec<N> v;
-    if constexpr (B > 16) {
-#pragma unroll
-      for (int k = 0; k < B / 16; ++k) reinterpret_cast<uint4*>(&v)[k] = __ldcs(reinterpret_cast<const uint4*>(p) + k);
-    } else {
-      typedef typename DrRaw<B>::t R;
-      *reinterpret_cast<R*>(&v) = __ldcs(reinterpret_cast<const R*>(p));
-    }
-    return v;
-  } else {
-    return load_vec<N>(p);
-  }
-}
-
-template <int N>
-static __device__ __forceinline__ void dr_store(T* p, const Vec<N>& v) {
-  if constexpr (DR_STREAM) {
-    constexpr int B = N * (int)sizeof(T);
-    if constexpr (B > 16) {
-#pragma unroll
-      for (int k = 0; k < B / 16; ++k) __stcs(reinterpret_cast<uint4*>(p) + k, reinterpret_cast<const uint4*>(&v)[k]);
-    } else {
-      typedef typename DrRaw<B>::t R;
-      __stcs(reinterpret_cast<R*>(p), *reinterpret_cast<const R*>(&v));
-    }
-  } else {
-    store_vec<N>(p, v);
-  }
-}
-
 __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT x, T* FOUNDRY_RESTRICT y, int64_t rows, int64_t cols,
                                        float p, int64_t seed) {
   const int64_t n = rows * cols;
@@ -73,7 +34,7 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT x, T* FOUNDRY_R
       Vec<DR_VEC> xv[DR_UNROLL];
 #pragma unroll
       for (int k = 0; k < DR_UNROLL; ++k)
-        xv[k] = dr_load<DR_VEC>(x + base + (int64_t)((k * DR_THREADS + (int)threadIdx.x) * DR_VEC));
+        xv[k] = load_vec_cs<DR_VEC, DR_STREAM>(x + base + (int64_t)((k * DR_THREADS + (int)threadIdx.x) * DR_VEC));
 #pragma unroll
       for (int k = 0; k < DR_UNROLL; ++k) {
         const int64_t i = base + (int64_t)((k * DR_THREADS + (int)threadIdx.x) * DR_VEC);  // a multiple of 4
@@ -85,7 +46,7 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT x, T* FOUNDRY_R
           for (int w = 0; w < 4; ++w)
             o.v[4 * c + w] = from_f(foundry_dropout_keep(r.v[w], threshold) ? to_f(xv[k].v[4 * c + w]) * scale : 0.0f);
         }
-        dr_store<DR_VEC>(y + i, o);
+        store_vec_cs<DR_VEC, DR_STREAM>(y + i, o);
       }
     } else {
       // Last, partial tile: whole vectors where they fit, then single elements.
@@ -93,7 +54,7 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT x, T* FOUNDRY_R
       for (int k = 0; k < DR_UNROLL; ++k) {
         const int64_t i = base + (int64_t)((k * DR_THREADS + (int)threadIdx.x) * DR_VEC);
         if (i + DR_VEC <= n) {
-          const Vec<DR_VEC> v = dr_load<DR_VEC>(x + i);
+          const Vec<DR_VEC> v = load_vec_cs<DR_VEC, DR_STREAM>(x + i);
           Vec<DR_VEC> o;
 #pragma unroll
           for (int c = 0; c < DR_VEC / 4; ++c) {
@@ -102,7 +63,7 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT x, T* FOUNDRY_R
             for (int w = 0; w < 4; ++w)
               o.v[4 * c + w] = from_f(foundry_dropout_keep(r.v[w], threshold) ? to_f(v.v[4 * c + w]) * scale : 0.0f);
           }
-          dr_store<DR_VEC>(y + i, o);
+          store_vec_cs<DR_VEC, DR_STREAM>(y + i, o);
         } else {
           for (int64_t j = i; j < n; ++j) {
             const int keep = foundry_dropout_keep(foundry_philox_u32(key, (uint64_t)j), threshold);

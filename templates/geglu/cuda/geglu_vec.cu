@@ -25,47 +25,6 @@
 #define GG_WORDS (2 * GG_VEC * GG_UNROLL * (int)sizeof(T) / 4)
 #define FOUNDRY_LAUNCH_BOUNDS __launch_bounds__(GG_THREADS, (GG_WORDS <= 24 ? 1024 : 512) / GG_THREADS)
 
-// B-byte raw words for cache-hinted accesses (B = VEC * sizeof(T)).
-template <int B> struct GgRaw;
-template <> struct GgRaw<2> { typedef unsigned short t; };
-template <> struct GgRaw<4> { typedef unsigned int t; };
-template <> struct GgRaw<8> { typedef uint2 t; };
-template <> struct GgRaw<16> { typedef uint4 t; };
-
-template <int N>
-static __device__ __forceinline__ Vec<N> gg_load(const T* p) {
-  if constexpr (GG_STREAM) {
-    constexpr int B = N * (int)sizeof(T);
-    Vec<N> v;
-    if constexpr (B > 16) {
-#pragma unroll
-      for (int k = 0; k < B / 16; ++k) reinterpret_cast<uint4*>(&v)[k] = __ldcs(reinterpret_cast<const uint4*>(p) + k);
-    } else {
-      typedef typename GgRaw<B>::t R;
-      *reinterpret_cast<R*>(&v) = __ldcs(reinterpret_cast<const R*>(p));
-    }
-    return v;
-  } else {
-    return load_vec<N>(p);
-  }
-}
-
-template <int N>
-static __device__ __forceinline__ void gg_store(T* p, const Vec<N>& v) {
-  if constexpr (GG_STREAM) {
-    constexpr int B = N * (int)sizeof(T);
-    if constexpr (B > 16) {
-#pragma unroll
-      for (int k = 0; k < B / 16; ++k) __stcs(reinterpret_cast<uint4*>(p) + k, reinterpret_cast<const uint4*>(&v)[k]);
-    } else {
-      typedef typename GgRaw<B>::t R;
-      __stcs(reinterpret_cast<R*>(p), *reinterpret_cast<const R*>(&v));
-    }
-  } else {
-    store_vec<N>(p, v);
-  }
-}
-
 template <int APPROX>
 static __device__ __forceinline__ float gg_geglu(float g, float u) {
   if constexpr (APPROX) {
@@ -90,8 +49,8 @@ static __device__ __forceinline__ void gg_run(const T* FOUNDRY_RESTRICT gate, co
 #pragma unroll
       for (int k = 0; k < GG_UNROLL; ++k) {
         const int64_t i = base + (int64_t)((k * GG_THREADS + (int)threadIdx.x) * GG_VEC);
-        g[k] = gg_load<GG_VEC>(gate + i);
-        u[k] = gg_load<GG_VEC>(up + i);
+        g[k] = load_vec_cs<GG_VEC, GG_STREAM>(gate + i);
+        u[k] = load_vec_cs<GG_VEC, GG_STREAM>(up + i);
       }
 #pragma unroll
       for (int k = 0; k < GG_UNROLL; ++k) {
@@ -99,7 +58,7 @@ static __device__ __forceinline__ void gg_run(const T* FOUNDRY_RESTRICT gate, co
         Vec<GG_VEC> o;
 #pragma unroll
         for (int j = 0; j < GG_VEC; ++j) o.v[j] = from_f(gg_geglu<APPROX>(to_f(g[k].v[j]), to_f(u[k].v[j])));
-        gg_store<GG_VEC>(y + i, o);
+        store_vec_cs<GG_VEC, GG_STREAM>(y + i, o);
       }
     } else {
       // Last, partial tile: whole vectors where they fit, then single elements.
@@ -107,11 +66,11 @@ static __device__ __forceinline__ void gg_run(const T* FOUNDRY_RESTRICT gate, co
       for (int k = 0; k < GG_UNROLL; ++k) {
         const int64_t i = base + (int64_t)((k * GG_THREADS + (int)threadIdx.x) * GG_VEC);
         if (i + GG_VEC <= n) {
-          const Vec<GG_VEC> gv = gg_load<GG_VEC>(gate + i), uv = gg_load<GG_VEC>(up + i);
+          const Vec<GG_VEC> gv = load_vec_cs<GG_VEC, GG_STREAM>(gate + i), uv = load_vec_cs<GG_VEC, GG_STREAM>(up + i);
           Vec<GG_VEC> o;
 #pragma unroll
           for (int j = 0; j < GG_VEC; ++j) o.v[j] = from_f(gg_geglu<APPROX>(to_f(gv.v[j]), to_f(uv.v[j])));
-          gg_store<GG_VEC>(y + i, o);
+          store_vec_cs<GG_VEC, GG_STREAM>(y + i, o);
         } else {
           for (int64_t j = i; j < n; ++j) y[j] = from_f(gg_geglu<APPROX>(to_f(gate[j]), to_f(up[j])));
         }

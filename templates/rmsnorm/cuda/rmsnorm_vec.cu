@@ -23,55 +23,14 @@ constexpr int kVec = {{VEC}};
 constexpr int kItems = {{ITEMS}};
 constexpr int kCap = kTpr * kVec * kItems;  // elements of a row held in registers
 
-// Sum over the kTpr threads of one row (consecutive threads); result in all of them.
-// Every thread of the block must call it (it may contain __syncthreads).
-static __device__ __forceinline__ float row_sum(float v, float* red) {
-  constexpr int kW = kTpr < 32 ? kTpr : 32;
-#pragma unroll
-  for (int o = kW / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  if constexpr (kTpr > 32) {
-    constexpr int kWpr = kTpr / 32;  // warps per row
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    __syncthreads();  // earlier readers of red[] are done
-    if (lane == 0) red[warp] = v;
-    __syncthreads();
-    v = lane < kWpr ? red[(warp / kWpr) * kWpr + lane] : 0.0f;
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  }
-  return v;
-}
-
-// Item i of thread t covers columns base + (i*kTpr + t)*kVec .. +kVec. Columns
-// past the row (or rows past the end) read as 0.
-template <bool ALIGNED>
-static __device__ __forceinline__ void load_items(const T* p, int64_t base, int64_t cols, int t, bool active,
-                                                  float (&v)[kItems][kVec]) {
-#pragma unroll
-  for (int i = 0; i < kItems; ++i) {
-    const int64_t c0 = base + (int64_t)(i * kTpr + t) * kVec;
-    if constexpr (ALIGNED) {
-      if (active && c0 < cols) {
-        const Vec<kVec> u = load_vec<kVec>(p + c0);
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) v[i][e] = to_f(u.v[e]);
-      } else {
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) v[i][e] = 0.0f;
-      }
-    } else {
-#pragma unroll
-      for (int e = 0; e < kVec; ++e) v[i][e] = (active && c0 + e < cols) ? to_f(p[c0 + e]) : 0.0f;
-    }
-  }
-}
-
+// Item i of thread t covers columns base + (i*kTpr + t)*kVec .. +kVec (rowgroup_col); rowgroup_load
+// reads columns past the row (or rows past the end) as 0.
 template <bool ALIGNED>
 static __device__ __forceinline__ void store_items(const T* w, T* p, int64_t base, int64_t cols, int t, bool active,
                                                    const float (&v)[kItems][kVec], float inv) {
 #pragma unroll
   for (int i = 0; i < kItems; ++i) {
-    const int64_t c0 = base + (int64_t)(i * kTpr + t) * kVec;
+    const int64_t c0 = rowgroup_col<kTpr, kVec>(base, i, t);
     if constexpr (ALIGNED) {
       if (active && c0 < cols) {
         const Vec<kVec> g = load_vec<kVec>(w + c0);
@@ -100,28 +59,28 @@ static __device__ __forceinline__ void rms_rows(const T* x, const T* w, T* y, in
     T* yr = y + (active ? r : 0) * cols;
     float v[kItems][kVec];
     if (cols <= kCap) {  // whole row in registers: one read, one write
-      load_items<ALIGNED>(xr, 0, cols, t, active, v);
+      rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, 0, cols, t, active, v, 0.0f);
       float ss = 0.0f;
 #pragma unroll
       for (int i = 0; i < kItems; ++i)
 #pragma unroll
         for (int e = 0; e < kVec; ++e) ss += v[i][e] * v[i][e];
-      ss = row_sum(ss, red);
+      ss = rowgroup_reduce<kTpr, false>(ss, red);
       const float inv = 1.0f / sqrtf(ss / (float)cols + eps);
       store_items<ALIGNED>(w, yr, 0, cols, t, active, v, inv);
     } else {  // row too long for the registers: sum of squares, then a second read
       float ss = 0.0f;
       for (int64_t base = 0; base < cols; base += kCap) {
-        load_items<ALIGNED>(xr, base, cols, t, active, v);
+        rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, 0.0f);
 #pragma unroll
         for (int i = 0; i < kItems; ++i)
 #pragma unroll
           for (int e = 0; e < kVec; ++e) ss += v[i][e] * v[i][e];
       }
-      ss = row_sum(ss, red);
+      ss = rowgroup_reduce<kTpr, false>(ss, red);
       const float inv = 1.0f / sqrtf(ss / (float)cols + eps);
       for (int64_t base = 0; base < cols; base += kCap) {
-        load_items<ALIGNED>(xr, base, cols, t, active, v);
+        rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, 0.0f);
         store_items<ALIGNED>(w, yr, base, cols, t, active, v, inv);
       }
     }

@@ -26,60 +26,8 @@ constexpr int kVec = {{VEC}};
 constexpr int kItems = {{ITEMS}};
 constexpr int kCap = kTpr * kVec * kItems;  // elements of a row held in registers
 
-// Max or sum over the kTpr threads of one row (consecutive threads); result in
-// all of them. Every thread of the block must call it (it may contain __syncthreads).
-template <bool MAX>
-static __device__ __forceinline__ float row_reduce(float v, float* red) {
-  constexpr int kW = kTpr < 32 ? kTpr : 32;
-#pragma unroll
-  for (int o = kW / 2; o > 0; o >>= 1) {
-    const float u = __shfl_xor_sync(0xffffffffu, v, o);
-    v = MAX ? fmaxf(v, u) : v + u;
-  }
-  if constexpr (kTpr > 32) {
-    constexpr int kWpr = kTpr / 32;  // warps per row
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    __syncthreads();  // earlier readers of red[] are done
-    if (lane == 0) red[warp] = v;
-    __syncthreads();
-    v = lane < kWpr ? red[(warp / kWpr) * kWpr + lane] : (MAX ? -INFINITY : 0.0f);
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) {
-      const float u = __shfl_xor_sync(0xffffffffu, v, o);
-      v = MAX ? fmaxf(v, u) : v + u;
-    }
-  }
-  return v;
-}
-
-// Item i of thread t covers columns base + (i*kTpr + t)*kVec .. +kVec.
-static __device__ __forceinline__ int64_t item_col(int64_t base, int i, int t) {
-  return base + (int64_t)(i * kTpr + t) * kVec;
-}
-
-// Columns past the row (or rows past the end) read as -inf: they add nothing to
-// the max, and exp() of them is 0.
-template <bool ALIGNED>
-static __device__ __forceinline__ void load_items(const T* p, int64_t base, int64_t cols, int t, bool active,
-                                                  float (&v)[kItems][kVec]) {
-#pragma unroll
-  for (int i = 0; i < kItems; ++i) {
-    const int64_t c0 = item_col(base, i, t);
-    if constexpr (ALIGNED) {
-      if (active && c0 < cols) {
-        const Vec<kVec> u = load_vec<kVec>(p + c0);
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) v[i][e] = to_f(u.v[e]);
-      } else {
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) v[i][e] = -INFINITY;
-      }
-    } else {
-#pragma unroll
-      for (int e = 0; e < kVec; ++e) v[i][e] = (active && c0 + e < cols) ? to_f(p[c0 + e]) : -INFINITY;
-    }
-  }
-}
+// Item i of thread t covers columns base + (i*kTpr + t)*kVec .. +kVec (rowgroup_col). Columns past the row
+// (or rows past the end) are loaded as -inf: they add nothing to the max, and exp() of them is 0.
 
 static __device__ __forceinline__ float items_max(const float (&v)[kItems][kVec]) {
   float m = -INFINITY;
@@ -115,7 +63,7 @@ static __device__ __forceinline__ void store_items(T* p, int64_t base, int64_t c
                                                    const float (&v)[kItems][kVec], float inv) {
 #pragma unroll
   for (int i = 0; i < kItems; ++i) {
-    const int64_t c0 = item_col(base, i, t);
+    const int64_t c0 = rowgroup_col<kTpr, kVec>(base, i, t);
     if constexpr (ALIGNED) {
       if (active && c0 < cols) {
         Vec<kVec> o;
@@ -142,14 +90,14 @@ static __device__ __forceinline__ void softmax_rows(const T* x, T* y, int64_t ro
     T* yr = y + (active ? r : 0) * cols;
     float v[kItems][kVec];
     if (cols <= kCap) {  // whole row in registers: one read, one write
-      load_items<ALIGNED>(xr, 0, cols, t, active, v);
-      const float m = row_reduce<true>(items_max(v), red);
-      const float s = row_reduce<false>(items_exp(v, m), red);
+      rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, 0, cols, t, active, v, -INFINITY);
+      const float m = rowgroup_reduce<kTpr, true>(items_max(v), red);
+      const float s = rowgroup_reduce<kTpr, false>(items_exp(v, m), red);
       store_items<ALIGNED>(yr, 0, cols, t, active, v, 1.0f / s);
     } else {  // online max and rescaled sum per thread, then a re-reading write pass
       float m = -INFINITY, s = 0.0f;
       for (int64_t base = 0; base < cols; base += kCap) {
-        load_items<ALIGNED>(xr, base, cols, t, active, v);
+        rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, -INFINITY);
         const float cm = items_max(v);
         if (cm > m) {
           s *= expf(m - cm);  // 0 while m is still -inf (s is 0 then too)
@@ -157,11 +105,11 @@ static __device__ __forceinline__ void softmax_rows(const T* x, T* y, int64_t ro
         }
         s += items_exp(v, m);
       }
-      const float rm = row_reduce<true>(m, red);
+      const float rm = rowgroup_reduce<kTpr, true>(m, red);
       s = m == -INFINITY ? 0.0f : s * expf(m - rm);
-      const float inv = 1.0f / row_reduce<false>(s, red);
+      const float inv = 1.0f / rowgroup_reduce<kTpr, false>(s, red);
       for (int64_t base = 0; base < cols; base += kCap) {
-        load_items<ALIGNED>(xr, base, cols, t, active, v);
+        rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, -INFINITY);
         items_exp(v, rm);
         store_items<ALIGNED>(yr, base, cols, t, active, v, inv);
       }

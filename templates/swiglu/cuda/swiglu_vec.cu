@@ -25,47 +25,6 @@
 #define SW_WORDS (2 * SW_VEC * SW_UNROLL * (int)sizeof(T) / 4)
 #define FOUNDRY_LAUNCH_BOUNDS __launch_bounds__(SW_THREADS, (SW_WORDS <= 24 ? 1024 : 512) / SW_THREADS)
 
-// B-byte raw words for cache-hinted accesses (B = VEC * sizeof(T)).
-template <int B> struct SwRaw;
-template <> struct SwRaw<2> { typedef unsigned short t; };
-template <> struct SwRaw<4> { typedef unsigned int t; };
-template <> struct SwRaw<8> { typedef uint2 t; };
-template <> struct SwRaw<16> { typedef uint4 t; };
-
-template <int N>
-static __device__ __forceinline__ Vec<N> sw_load(const T* p) {
-  if constexpr (SW_STREAM) {
-    constexpr int B = N * (int)sizeof(T);
-    Vec<N> v;
-    if constexpr (B > 16) {
-#pragma unroll
-      for (int k = 0; k < B / 16; ++k) reinterpret_cast<uint4*>(&v)[k] = __ldcs(reinterpret_cast<const uint4*>(p) + k);
-    } else {
-      typedef typename SwRaw<B>::t R;
-      *reinterpret_cast<R*>(&v) = __ldcs(reinterpret_cast<const R*>(p));
-    }
-    return v;
-  } else {
-    return load_vec<N>(p);
-  }
-}
-
-template <int N>
-static __device__ __forceinline__ void sw_store(T* p, const Vec<N>& v) {
-  if constexpr (SW_STREAM) {
-    constexpr int B = N * (int)sizeof(T);
-    if constexpr (B > 16) {
-#pragma unroll
-      for (int k = 0; k < B / 16; ++k) __stcs(reinterpret_cast<uint4*>(p) + k, reinterpret_cast<const uint4*>(&v)[k]);
-    } else {
-      typedef typename SwRaw<B>::t R;
-      __stcs(reinterpret_cast<R*>(p), *reinterpret_cast<const R*>(&v));
-    }
-  } else {
-    store_vec<N>(p, v);
-  }
-}
-
 static __device__ __forceinline__ float sw_swiglu(float g, float u) {
   const float e = expf(-fabsf(g));  // (0, 1]
   const float s = (g >= 0.0f ? 1.0f : e) / (1.0f + e);
@@ -82,8 +41,8 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT gate, const T* 
 #pragma unroll
       for (int k = 0; k < SW_UNROLL; ++k) {
         const int64_t i = base + (int64_t)((k * SW_THREADS + (int)threadIdx.x) * SW_VEC);
-        g[k] = sw_load<SW_VEC>(gate + i);
-        u[k] = sw_load<SW_VEC>(up + i);
+        g[k] = load_vec_cs<SW_VEC, SW_STREAM>(gate + i);
+        u[k] = load_vec_cs<SW_VEC, SW_STREAM>(up + i);
       }
 #pragma unroll
       for (int k = 0; k < SW_UNROLL; ++k) {
@@ -91,7 +50,7 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT gate, const T* 
         Vec<SW_VEC> o;
 #pragma unroll
         for (int j = 0; j < SW_VEC; ++j) o.v[j] = from_f(sw_swiglu(to_f(g[k].v[j]), to_f(u[k].v[j])));
-        sw_store<SW_VEC>(y + i, o);
+        store_vec_cs<SW_VEC, SW_STREAM>(y + i, o);
       }
     } else {
       // Last, partial tile: whole vectors where they fit, then single elements.
@@ -99,11 +58,11 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT gate, const T* 
       for (int k = 0; k < SW_UNROLL; ++k) {
         const int64_t i = base + (int64_t)((k * SW_THREADS + (int)threadIdx.x) * SW_VEC);
         if (i + SW_VEC <= n) {
-          const Vec<SW_VEC> gv = sw_load<SW_VEC>(gate + i), uv = sw_load<SW_VEC>(up + i);
+          const Vec<SW_VEC> gv = load_vec_cs<SW_VEC, SW_STREAM>(gate + i), uv = load_vec_cs<SW_VEC, SW_STREAM>(up + i);
           Vec<SW_VEC> o;
 #pragma unroll
           for (int j = 0; j < SW_VEC; ++j) o.v[j] = from_f(sw_swiglu(to_f(gv.v[j]), to_f(uv.v[j])));
-          sw_store<SW_VEC>(y + i, o);
+          store_vec_cs<SW_VEC, SW_STREAM>(y + i, o);
         } else {
           for (int64_t j = i; j < n; ++j) y[j] = from_f(sw_swiglu(to_f(gate[j]), to_f(up[j])));
         }

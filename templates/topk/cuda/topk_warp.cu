@@ -19,11 +19,6 @@ constexpr int kItems = {{ITEMS}};
 constexpr int kRows = kThreads / kLanes;  // rows per block
 constexpr int kNone = 0x7fffffff;        // column of "no candidate"
 
-// Order of the selection: larger value first, then lower column.
-static __device__ __forceinline__ bool ranks_above(float v, int c, float bv, int bc) {
-  return v > bv || (v == bv && c < bc);
-}
-
 // Element (v, c) is still unpicked when it ranks below the lane's last pick (tv, tc).
 static __device__ __forceinline__ bool unpicked(float v, int c, float tv, int tc) {
   return tc == kNone || v < tv || (v == tv && c > tc);
@@ -77,15 +72,7 @@ static __device__ __forceinline__ void topk_rows(const T* x, T* values, int32_t*
     for (int64_t j = 0; j < k; ++j) {  // same trip count in every lane of the warp
       float wv = bv;
       int wc = bc;
-#pragma unroll
-      for (int o = kLanes / 2; o > 0; o >>= 1) {
-        const float ov = __shfl_xor_sync(0xffffffffu, wv, o);
-        const int oc = __shfl_xor_sync(0xffffffffu, wc, o);
-        if (ranks_above(ov, oc, wv, wc)) {
-          wv = ov;
-          wc = oc;
-        }
-      }
+      lanes_argmax<kLanes>(wv, wc);
       if (active && lane == (int)(j % kLanes)) {
         values[r * k + j] = from_f(wv);
         indices[r * k + j] = wc;
