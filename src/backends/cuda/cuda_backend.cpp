@@ -207,7 +207,7 @@ BuildResult CudaBackend::compile(const std::string& source, const std::vector<st
 }
 
 BackendAvailability cuda_availability() {
-  BackendAvailability a{"cuda"};
+  BackendAvailability a{"cuda", false, false, "", ""};
   std::string why;
   const cuda::Nvrtc* nv = cuda::nvrtc(&why);
   if (!nv) {
