@@ -218,8 +218,7 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
 
   if (phase_) phase_("check");
   for (int i = 0; i < req.n_tests; ++i) {
-    prepare_buffers(op, d.pristine[i], d.work);
-    if (ExecError e = exec_->run(op, d.cases[i], d.work)) {
+    if (ExecError e = exec_->run(op, d.cases[i], d.pristine[i], d.work)) {
       res.check_ms = ms_since(t);
       return finish(e);
     }
@@ -237,9 +236,8 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
   res.check_ms = ms_since(t);
   t = clock::now();
   if (phase_) phase_("bench");
-  prepare_buffers(op, d.pristine[0], d.work);
   LatencyStats lat;
-  if (ExecError e = exec_->time(op, d.cases[0], d.work, req.bench, lat)) {
+  if (ExecError e = exec_->time(op, d.cases[0], d.pristine[0], d.work, req.bench, lat)) {
     res.bench_ms = ms_since(t);
     return finish(e);
   }

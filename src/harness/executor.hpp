@@ -1,7 +1,8 @@
 // What the evaluator needs from a backend inside a worker: load a compiled
-// variant, run it once on host-side buffers (inputs in, outputs back), and
-// time it. The cpu executor runs in place; the cuda executor copies to and
-// from device memory around each checked run.
+// variant, run it once on a test's pristine inputs with poisoned outputs
+// (results land in host-side `work`), and time it. The cpu executor prepares
+// `work` and runs in place; the cuda executor keeps the inputs on the device
+// and poisons there, copying back only what the kernel writes.
 #pragma once
 #include <memory>
 #include <string>
@@ -27,12 +28,14 @@ class Executor {
  public:
   virtual ~Executor() = default;
   virtual ExecError load(const EvalRequest& req) = 0;
-  // One launch of the loaded variant over `work`; outputs land back in `work`.
-  virtual ExecError run(const OpContract& op, const Case& c, std::vector<HostBuffer>& work) = 0;
-  // Adaptive timing over `work` (inputs already prepared); the last run's
-  // outputs land back in `work` for the re-check.
-  virtual ExecError time(const OpContract& op, const Case& c, std::vector<HostBuffer>& work, const BenchConfig& cfg,
-                         LatencyStats& out) = 0;
+  // One launch on test `c`'s pristine inputs with poisoned outputs; the
+  // written buffers land in `work`.
+  virtual ExecError run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                        std::vector<HostBuffer>& work) = 0;
+  // Adaptive timing from the same starting state; the last run's outputs
+  // land in `work` for the re-check.
+  virtual ExecError time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                         std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) = 0;
   // True once a fault has made this process unusable (the worker restarts).
   virtual bool poisoned() const { return false; }
   // Milliseconds spent moving buffers between host and device so far.

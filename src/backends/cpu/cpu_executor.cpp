@@ -23,14 +23,17 @@ ExecError CpuExecutor::load(const EvalRequest& req) {
   return {};
 }
 
-ExecError CpuExecutor::run(const OpContract& op, const Case& c, std::vector<HostBuffer>& work) {
+ExecError CpuExecutor::run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                           std::vector<HostBuffer>& work) {
+  prepare_buffers(op, pristine, work);
   KernelArgs args(op, host_pointers(work), c);
   kernel_->launch(pool_, args.args.data(), grid_, threads_);
   return {};
 }
 
-ExecError CpuExecutor::time(const OpContract& op, const Case& c, std::vector<HostBuffer>& work, const BenchConfig& cfg,
-                            LatencyStats& out) {
+ExecError CpuExecutor::time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                            std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) {
+  prepare_buffers(op, pristine, work);
   KernelArgs args(op, host_pointers(work), c);
   out = time_cpu([&] { kernel_->launch(pool_, args.args.data(), grid_, threads_); }, cfg, flusher_);
   return {};

@@ -12,9 +12,10 @@ class CpuExecutor final : public Executor {
  public:
   CpuExecutor();
   ExecError load(const EvalRequest& req) override;
-  ExecError run(const OpContract& op, const Case& c, std::vector<HostBuffer>& work) override;
-  ExecError time(const OpContract& op, const Case& c, std::vector<HostBuffer>& work, const BenchConfig& cfg,
-                 LatencyStats& out) override;
+  ExecError run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                std::vector<HostBuffer>& work) override;
+  ExecError time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                 std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) override;
 
  private:
   ThreadPool pool_;

@@ -49,40 +49,41 @@ ExecError CudaExecutor::load(const EvalRequest& req) {
   return {};
 }
 
-std::vector<void*> CudaExecutor::stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& work) {
+std::vector<void*> CudaExecutor::stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& host) {
+  // `host`: the test's pristine buffers, uploaded on first sight of its seed.
   const auto t0 = std::chrono::steady_clock::now();
   const auto& api = ctx_.api();
   // A new case (other op, dtype or sizes) drops what the last one left resident.
   std::string key = op.name + "/" + to_string(c.dtype);
-  for (const auto& w : work) key += "/" + std::to_string(w.bytes());
+  for (const auto& w : host) key += "/" + std::to_string(w.bytes());
   if (key != resident_case_) {
     resident_.clear();
     buffers_.clear();
     resident_case_ = key;
-    for (std::size_t i = 0; i < work.size(); ++i)
-      buffers_.push_back(op.buffers[i].role == Role::in ? nullptr : std::make_unique<DeviceBuffer>(ctx_, work[i].bytes()));
+    for (std::size_t i = 0; i < host.size(); ++i)
+      buffers_.push_back(op.buffers[i].role == Role::in ? nullptr : std::make_unique<DeviceBuffer>(ctx_, host[i].bytes()));
   }
   auto& pristine = resident_[c.seed];
-  if (pristine.empty()) {  // first run of this test: its inputs as prepared on the host
-    for (std::size_t i = 0; i < work.size(); ++i) {
+  if (pristine.empty()) {  // first run of this test: upload its inputs
+    for (std::size_t i = 0; i < host.size(); ++i) {
       if (op.buffers[i].role == Role::out) {
         pristine.push_back(nullptr);
         continue;
       }
-      pristine.push_back(std::make_unique<DeviceBuffer>(ctx_, work[i].bytes()));
-      if (work[i].bytes())
-        ctx_.check(api.MemcpyHtoD(pristine.back()->ptr(), work[i].data(), work[i].bytes()), "cuMemcpyHtoD");
+      pristine.push_back(std::make_unique<DeviceBuffer>(ctx_, host[i].bytes()));
+      if (host[i].bytes())
+        ctx_.check(api.MemcpyHtoD(pristine.back()->ptr(), host[i].data(), host[i].bytes()), "cuMemcpyHtoD");
     }
   }
   std::vector<void*> ptrs;
-  for (std::size_t i = 0; i < work.size(); ++i) {
+  for (std::size_t i = 0; i < host.size(); ++i) {
     const Role role = op.buffers[i].role;
-    const std::size_t bytes = work[i].bytes();
+    const std::size_t bytes = host[i].bytes();
     if (role == Role::inout && bytes)
       ctx_.check(api.MemcpyDtoDAsync(buffers_[i]->ptr(), pristine[i]->ptr(), bytes, nullptr), "cuMemcpyDtoDAsync");
     if (role == Role::out && bytes) {
-      const uint32_t poison = poison_bits(work[i].elem());
-      switch (elem_size(work[i].elem())) {
+      const uint32_t poison = poison_bits(host[i].elem());
+      switch (elem_size(host[i].elem())) {
         case 4: ctx_.check(api.MemsetD32Async(buffers_[i]->ptr(), poison, bytes / 4, nullptr), "cuMemsetD32Async"); break;
         case 2: ctx_.check(api.MemsetD16Async(buffers_[i]->ptr(), static_cast<unsigned short>(poison), bytes / 2, nullptr), "cuMemsetD16Async"); break;
         default: ctx_.check(api.MemsetD8Async(buffers_[i]->ptr(), static_cast<unsigned char>(poison), bytes, nullptr), "cuMemsetD8Async");
@@ -103,9 +104,10 @@ void CudaExecutor::download(const OpContract& op, std::vector<HostBuffer>& work)
   transfer_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-ExecError CudaExecutor::run(const OpContract& op, const Case& c, std::vector<HostBuffer>& work) {
+ExecError CudaExecutor::run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                            std::vector<HostBuffer>& work) {
   try {
-    KernelArgs args(op, stage(op, c, work), c);
+    KernelArgs args(op, stage(op, c, pristine), c);
     if (cuda::CUresult r = kernel_->launch(grid_, threads_, smem_, args.args.data()); r != 0)
       return fail(CudaError(r, fmt::format("cuLaunchKernel(grid {}, block {}, smem {}): {}", grid_, threads_, smem_,
                                            ctx_.api().error_text(r))), true);
@@ -117,10 +119,10 @@ ExecError CudaExecutor::run(const OpContract& op, const Case& c, std::vector<Hos
   return {};
 }
 
-ExecError CudaExecutor::time(const OpContract& op, const Case& c, std::vector<HostBuffer>& work, const BenchConfig& cfg,
-                             LatencyStats& out) {
+ExecError CudaExecutor::time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                             std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) {
   try {
-    KernelArgs args(op, stage(op, c, work), c);
+    KernelArgs args(op, stage(op, c, pristine), c);
     const auto& api = ctx_.api();
     auto launch = [&] {
       if (cuda::CUresult r = kernel_->launch(grid_, threads_, smem_, args.args.data()); r != 0)

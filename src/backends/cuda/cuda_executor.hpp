@@ -19,15 +19,16 @@ class CudaExecutor final : public Executor {
   CudaExecutor();
   ~CudaExecutor() override;
   ExecError load(const EvalRequest& req) override;
-  ExecError run(const OpContract& op, const Case& c, std::vector<HostBuffer>& work) override;
-  ExecError time(const OpContract& op, const Case& c, std::vector<HostBuffer>& work, const BenchConfig& cfg,
-                 LatencyStats& out) override;
+  ExecError run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                std::vector<HostBuffer>& work) override;
+  ExecError time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                 std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) override;
   bool poisoned() const override { return poisoned_; }
 
  private:
   ExecError fail(const CudaError& e, bool during_launch);
-  // Device pointers, in ABI order, for a run of test `c` over `work`.
-  std::vector<void*> stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& work);
+  // Device pointers, in ABI order, for a run of test `c` (`host`: its pristine buffers).
+  std::vector<void*> stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& host);
   void download(const OpContract& op, std::vector<HostBuffer>& work);
 
   CudaContext ctx_;
