@@ -302,3 +302,43 @@ static __device__ __forceinline__ void lanes_argmax(float& wv, int& wc) {
     }
   }
 }
+
+// Grouped GEMM: expert g owns rows [offsets[g], offsets[g+1]) clamped to
+// [0, total_rows]; rows outside every group are zero in the reference. The
+// whole grid (THREADS per block) writes those zeros.
+static __device__ __forceinline__ int64_t grouped_clamp_row(int64_t v, int64_t total_rows) {
+  return v < 0 ? (int64_t)0 : (v > total_rows ? total_rows : v);
+}
+
+template <int THREADS>
+static __device__ __forceinline__ void grouped_zero_loose_rows(T* y, const int32_t* offsets, int64_t total_rows,
+                                                               int64_t experts, int64_t n_dim) {
+  const int64_t first = grouped_clamp_row(offsets[0], total_rows);
+  int64_t last = grouped_clamp_row(offsets[experts], total_rows);
+  if (last < first) last = first;
+  const int64_t loose = (first + total_rows - last) * n_dim;
+  for (int64_t q = (int64_t)blockIdx.x * THREADS + threadIdx.x; q < loose; q += (int64_t)gridDim.x * THREADS) {
+    const int64_t u = q / n_dim, row = u < first ? u : last + (u - first);
+    y[row * n_dim + q % n_dim] = from_f(0.0f);
+  }
+}
+
+// Grouped GEMM m-tiles: group g takes cdiv(its rows, BM) tiles, in order.
+// The expert of m-tile mt (its first row and row count through row0/rows),
+// or -1 past the last group's tiles.
+template <int BM>
+static __device__ __forceinline__ int64_t grouped_tile_expert(const int32_t* offsets, int64_t total_rows,
+                                                              int64_t experts, int64_t mt, int64_t* row0, int* rows) {
+  int64_t seen = 0;
+  for (int64_t g = 0; g < experts; ++g) {
+    const int64_t lo = grouped_clamp_row(offsets[g], total_rows), hi = grouped_clamp_row(offsets[g + 1], total_rows);
+    const int64_t mine = hi > lo ? (hi - lo + BM - 1) / BM : 0;
+    if (mt < seen + mine) {
+      *row0 = lo + (mt - seen) * BM;
+      *rows = (int)(hi - *row0 < BM ? hi - *row0 : BM);
+      return g;
+    }
+    seen += mine;
+  }
+  return -1;
+}

@@ -150,19 +150,9 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT x, const T* FOU
   __shared__ __align__(16) float As[kBM][kBK];  // x slice: As[m][k]
   __shared__ __align__(16) float Bs[kBK][kBN];  // w slice: Bs[k][n]
   const int tid = threadIdx.x, tx = tid % kSN, ty = tid / kSN;
-  auto clamp_row = [&](int64_t v) { return v < 0 ? (int64_t)0 : (v > total_rows ? total_rows : v); };
 
   // Rows in no expert's group stay 0, as in the reference.
-  {
-    const int64_t first = clamp_row(expert_offsets[0]);
-    int64_t last = clamp_row(expert_offsets[experts]);
-    if (last < first) last = first;
-    const int64_t loose = (first + total_rows - last) * n_dim;
-    for (int64_t q = (int64_t)blockIdx.x * kThreads + tid; q < loose; q += (int64_t)gridDim.x * kThreads) {
-      const int64_t u = q / n_dim, row = u < first ? u : last + (u - first);
-      y[row * n_dim + q % n_dim] = from_f(0.0f);
-    }
-  }
+  grouped_zero_loose_rows<kThreads>(y, expert_offsets, total_rows, experts, n_dim);
 
   const bool vec_ok = k_dim % kVec == 0 && n_dim % kVec == 0;
   const int64_t n_tiles = (n_dim + kBN - 1) / kBN;
@@ -172,18 +162,7 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT x, const T* FOU
     // Which expert's group holds m-tile mt: groups take cdiv(rows, BM) m-tiles each, in order.
     Tile t;
     t.n0 = (tile % n_tiles) * kBN;
-    int64_t e = -1, seen = 0;
-    for (int64_t g = 0; g < experts; ++g) {
-      const int64_t lo = clamp_row(expert_offsets[g]), hi = clamp_row(expert_offsets[g + 1]);
-      const int64_t mine = hi > lo ? (hi - lo + kBM - 1) / kBM : 0;
-      if (mt < seen + mine) {
-        e = g;
-        t.row0 = lo + (mt - seen) * kBM;
-        t.rows = (int)(hi - t.row0 < kBM ? hi - t.row0 : kBM);
-        break;
-      }
-      seen += mine;
-    }
+    const int64_t e = grouped_tile_expert<kBM>(expert_offsets, total_rows, experts, mt, &t.row0, &t.rows);
     if (e < 0) continue;  // past the last group's tiles
     t.we = w + e * k_dim * n_dim;
 
