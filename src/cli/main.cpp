@@ -31,7 +31,7 @@ int cmd_list_backends(bool as_json) {
   if (as_json) {
     json arr = json::array();
     for (const auto& a : all)
-      arr.push_back({{"name", a.name}, {"compile", a.compile}, {"run", a.run}, {"usable", a.run},
+      arr.push_back({{"name", a.name}, {"compile", a.compile}, {"usable", a.run},
                      {"device", a.device}, {"why_not", a.run ? json() : json(a.why)}});
     std::cout << arr.dump(2) << "\n";
     return 0;
