@@ -32,13 +32,17 @@ demo: build
 bench-cpu:
 	bench/cpu_peers.sh $(BENCH_ARGS)
 
-# The CLI and the shared libraries it needs beyond glibc, in .device/, for a
-# GPU machine that has the NVIDIA driver and CUDA but not foundry's build
-# dependencies: run it there as LD_LIBRARY_PATH=.device/lib .device/foundry.
+# The CLI, the test binary and the shared libraries they need beyond glibc, in
+# .device/, for a GPU machine that has the NVIDIA driver and CUDA but not
+# foundry's build dependencies: run them there as LD_LIBRARY_PATH=.device/lib
+# .device/foundry, and the GPU tests as FOUNDRY_TEST_BINARY=.device/foundry
+# FOUNDRY_TEST_DIR=tests .device/foundry_tests --gtest_filter='Cuda*'.
 device-bundle: build
 	rm -rf .device && mkdir -p .device/lib
 	cp $(BUILD_DIR)/foundry .device/foundry && strip .device/foundry
-	ldd $(BUILD_DIR)/foundry | awk '/=> \// {print $$3}' | grep -v -E 'lib(c|m|pthread|dl|rt)\.so' | xargs -I{} cp -L {} .device/lib/
+	cp $(BUILD_DIR)/tests/foundry_tests .device/foundry_tests && strip .device/foundry_tests
+	ldd $(BUILD_DIR)/foundry $(BUILD_DIR)/tests/foundry_tests | awk '/=> \// {print $$3}' | sort -u | \
+	  grep -v -E 'lib(c|m|pthread|dl|rt)\.so' | xargs -I{} cp -L {} .device/lib/
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -58,32 +58,44 @@ PY
   $foundry render --backend cuda --templates "$work/tmpl-only" --template rmsnorm_vec --dtype f32 --macros \
     > "$work/rmsnorm_vec.cu"
   space=$(python3 -c "import json,math; k=json.load(open('$work/space.json'))['knobs']; print(math.prod(len(v) for v in k.values()))")
-  for shape in "16384 4096 prefill" "8 4096 decode"; do
-    set -- $shape
-    # foundry: default settings, the same template, as many variants as the space has, cold compile cache.
-    rm -rf "$work/rate-$3" "$work/cache-$3"
+  # Each tool starts cold: foundry with an empty compile cache, Kernel Tuner with
+  # an empty CUDA JIT cache (it compiles to PTX, which the driver turns into SASS
+  # and caches under CUDA_CACHE_PATH). Then, at decode, each again with the
+  # cache its first run left ("warm": re-tuning the same space).
+  foundry_rate() {  # REGIME TAG CACHE_DIR
+    rm -rf "$work/rate-$2"
     start=$(date +%s.%N)
-    FOUNDRY_CACHE_DIR=$work/cache-$3 $foundry run --backend cuda --ops rmsnorm --dtypes f32 --shapes "$3" \
-      -n "$space" --templates "$work/tmpl-only" --session-dir "$work/rate-$3" 2>&1 | tail -3
+    FOUNDRY_CACHE_DIR=$3 $foundry run --backend cuda --ops rmsnorm --dtypes f32 --shapes "$1" \
+      -n "$space" --templates "$work/tmpl-only" --session-dir "$work/rate-$2" 2>&1 | tail -3
     end=$(date +%s.%N)
-    python3 - "$work/rate-$3" "$start" "$end" "$3" "$out/foundry_rate_$3.json" <<'PY'
+    python3 - "$work/rate-$2" "$start" "$end" "$1" "$out/foundry_rate_$2.json" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1] + "/attempts.ndjson")]
 wall = float(sys.argv[3]) - float(sys.argv[2])
 evaluated = [r for r in recs if r["status"] not in ("invalid_knobs",)]
 shapes = sorted({json.dumps(r["shape"]) for r in recs})
+ms = lambda k: sum((r["harness_ms"] or {}).get(k, 0) for r in recs) / 1e3
 res = {"regime": sys.argv[4], "records": len(recs), "evaluated": len(evaluated), "wall_s": wall,
        "variants_per_s": len(evaluated) / wall, "shapes": shapes,
        "statuses": {s: sum(r["status"] == s for r in recs) for s in {r["status"] for r in recs}},
+       "cache_hits": sum(bool(r["build"].get("cache_hit")) for r in recs),
        "build_s": sum(r["build"]["ms"] or 0 for r in recs) / 1e3,
-       "prepare_s": sum((r["harness_ms"] or {}).get("prepare", 0) for r in recs) / 1e3,
-       "check_s": sum((r["harness_ms"] or {}).get("check", 0) for r in recs) / 1e3,
-       "bench_s": sum((r["harness_ms"] or {}).get("bench", 0) for r in recs) / 1e3}
+       "prepare_s": ms("prepare"), "check_s": ms("check"), "bench_s": ms("bench"),
+       "compare_s": ms("compare"), "transfer_s": ms("transfer")}
 json.dump(res, open(sys.argv[5], "w"), indent=1)
 print("foundry", json.dumps(res))
 PY
-    python3 bench/kernel_tuner_compare.py --source "$work/rmsnorm_vec.cu" --space "$work/space.json" \
+  }
+  kt_rate() {  # ROWS COLS TAG JIT_CACHE_DIR
+    CUDA_CACHE_PATH=$4 python3 bench/kernel_tuner_compare.py --source "$work/rmsnorm_vec.cu" --space "$work/space.json" \
       --rows "$1" --cols "$2" --lang nvcuda --keep-going --out "$out/kernel_tuner_$3.json" 2>&1 | tail -5
-  done
+  }
+  rm -rf "$work/cache-prefill" "$work/cache-decode" "$work/jit-prefill" "$work/jit-decode"
+  foundry_rate prefill prefill "$work/cache-prefill"
+  kt_rate 16384 4096 prefill "$work/jit-prefill"
+  foundry_rate decode decode "$work/cache-decode"
+  kt_rate 8 4096 decode "$work/jit-decode"
+  foundry_rate decode decode_warm "$work/cache-decode"
+  kt_rate 8 4096 decode_warm "$work/jit-decode"
   ;;
 esac

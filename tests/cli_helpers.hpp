@@ -2,6 +2,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -32,9 +33,19 @@ inline fs::path shared_cache() {
   return d;
 }
 
+// The binary under test and the tests' own directory: where they were built,
+// unless FOUNDRY_TEST_BINARY / FOUNDRY_TEST_DIR say otherwise (a bundle run on
+// another machine, where the GPU tests do not skip).
+inline std::string env_or(const char* var, const char* fallback) {
+  const char* v = std::getenv(var);
+  return v && *v ? v : fallback;
+}
+inline const std::string kFoundryBinary = env_or("FOUNDRY_TEST_BINARY", FOUNDRY_BINARY);
+inline const std::string kTestDir = env_or("FOUNDRY_TEST_DIR", FOUNDRY_TEST_DIR);
+
 inline foundry::ProcessResult foundry_cmd(const std::vector<std::string>& args, const fs::path& cache = shared_cache(),
                                           double timeout_s = 600) {
-  std::vector<std::string> argv{"env", "FOUNDRY_CACHE_DIR=" + cache.string(), FOUNDRY_BINARY};
+  std::vector<std::string> argv{"env", "FOUNDRY_CACHE_DIR=" + cache.string(), kFoundryBinary};
   argv.insert(argv.end(), args.begin(), args.end());
   return foundry::run_process(argv, timeout_s);
 }
@@ -52,7 +63,7 @@ inline std::string read_file(const fs::path& p) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-inline const std::string kFixtureTemplates = std::string(FOUNDRY_TEST_DIR) + "/fixtures/templates";
+inline const std::string kFixtureTemplates = kTestDir + "/fixtures/templates";
 
 // Settings that keep test runs short: small shapes, few timed repeats.
 inline std::vector<std::string> quick_flags() {

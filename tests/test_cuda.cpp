@@ -141,3 +141,45 @@ TEST(CudaFaults, EveryFaultIsRecordedAndTheRunGoesOn) {
       {"fault_too_much_smem", "resource_limit"},  {"good_reference", "ok"}};
   EXPECT_EQ(status, expected) << r.output;
 }
+
+TEST(CudaCompileOnly, DeviceCheckKernelCompiles) {
+  require_nvrtc();
+  foundry::CudaBackend backend("sm_90", scratch_dir("cache"));
+  BuildResult r = backend.compile_checker();
+  EXPECT_TRUE(r.ok) << r.log;
+  EXPECT_TRUE(std::filesystem::exists(r.artifact));
+  EXPECT_EQ(r.spill_bytes, 0);
+}
+
+// The GPU applies the host's elementwise rule to outputs it keeps: the same
+// statuses, the same first offending element, the same error maxima.
+TEST(CudaChecks, DeviceAndHostChecksAgree) {
+  std::string why;
+  if (!have_gpu(&why)) GTEST_SKIP() << "skipped: needs an NVIDIA GPU (" << why << ")";
+  std::map<std::string, std::vector<nlohmann::json>> by_mode;
+  for (const std::string mode : {"device", "host"}) {
+    auto d = scratch_dir(mode);
+    std::vector<std::string> args{"run", "--backend", "cuda", "--templates", kFixtureTemplates, "--ops", "rmsnorm",
+                                  "-n", "8", "--dtypes", "f32", "--shapes", "decode", "--bench-timeout", "5",
+                                  "--session-dir", d.string()};
+    if (mode == "host") args.push_back("--host-checks");
+    auto r = foundry_cmd(args);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    by_mode[mode] = read_records(d);
+  }
+  auto key = [](const nlohmann::json& rec) { return rec["template_id"].get<std::string>() + rec["shape"].dump(); };
+  std::map<std::string, nlohmann::json> host;
+  for (const auto& rec : by_mode["host"]) host[key(rec)] = rec;
+  int compared = 0;
+  for (const auto& rec : by_mode["device"]) {
+    if (rec["status"] == "timeout" || rec["status"] == "runtime_fault") continue;  // nothing was compared
+    ASSERT_TRUE(host.count(key(rec))) << key(rec);
+    const auto& h = host[key(rec)];
+    EXPECT_EQ(rec["status"], h["status"]) << key(rec);
+    EXPECT_EQ(rec["error"], h["error"]) << key(rec);
+    EXPECT_EQ(rec["correctness"]["max_abs_err"], h["correctness"]["max_abs_err"]) << key(rec);
+    EXPECT_EQ(rec["correctness"]["mismatches"], h["correctness"]["mismatches"]) << key(rec);
+    ++compared;
+  }
+  EXPECT_GE(compared, 4);
+}

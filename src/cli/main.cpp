@@ -165,6 +165,8 @@ int main(int argc, char** argv) {
   runc->add_flag("--compile-only", cfg.compile_only,
                  "build every sampled variant and record its resources (status compiled), run none");
   runc->add_option("--arch", cfg.arch, "cuda: GPU architecture to compile for, e.g. sm_90 (default: the GPU's)");
+  runc->add_flag("--host-checks", cfg.host_checks,
+                 "cuda: copy outputs back and check them on the host, also where the GPU would check them");
   bool no_flush = false;
   runc->add_flag("--no-flush", no_flush, "do not evict the cache between timed runs");
 

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <exception>
+#include <thread>
 
 #include <cstring>
 #include <stdexcept>
@@ -26,6 +28,7 @@ json to_json(const EvalRequest& r) {
           {"threads", r.threads},
           {"smem", r.smem},
           {"n_tests", r.n_tests},
+          {"checker", r.checker},
           {"bench",
            {{"warmup", r.bench.warmup},
             {"min_repeats", r.bench.min_repeats},
@@ -47,6 +50,7 @@ EvalRequest eval_request_from_json(const json& j) {
   r.threads = j.at("threads").get<int>();
   r.smem = j.value("smem", int64_t{0});
   r.n_tests = j.at("n_tests").get<int>();
+  r.checker = j.value("checker", "");
   const auto& b = j.at("bench");
   r.bench.warmup = b.at("warmup");
   r.bench.min_repeats = b.at("min_repeats");
@@ -117,6 +121,7 @@ struct Evaluator::CaseData {
   std::vector<Case> cases;                                // one per test
   std::vector<std::vector<HostBuffer>> pristine;          // generated inputs per test
   std::vector<std::vector<std::vector<double>>> refs;     // reference per test
+  std::vector<std::vector<Tolerance>> tols;               // per test, per written buffer (scaled)
   std::vector<HostBuffer> work;                           // what the kernel reads and writes
 };
 
@@ -125,24 +130,50 @@ Evaluator::Evaluator(std::function<void(const std::string&)> phase, const std::s
 
 Evaluator::~Evaluator() = default;
 
-const Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
+Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
   // Candidates sharing (op, dtype, shape, params, seed, tests) share inputs and reference.
   json key = to_json(req);
-  for (const char* k : {"artifact", "grid", "threads", "smem", "bench"}) key.erase(k);
+  for (const char* k : {"artifact", "grid", "threads", "smem", "bench", "checker"}) key.erase(k);
   std::string k = key.dump();
   if (case_ && k == case_key_) return *case_;
   case_.reset();
+  exec_->new_case();
   auto d = std::make_unique<CaseData>();
   d->op = &Registry::instance().get(req.op);
-  for (int t = 0; t < req.n_tests; ++t) {
-    Case c{req.op, req.dtype, req.shape, req.params, test_seed(req.seed, t), t};
-    auto bufs = d->op->allocate(c);
-    d->op->generate(c, bufs);
-    d->refs.push_back(d->op->reference(c, bufs));
-    d->pristine.push_back(std::move(bufs));
-    d->cases.push_back(std::move(c));
-  }
-  d->work = d->op->allocate(d->cases.at(0));
+  const OpContract& op = *d->op;
+  const auto n = static_cast<std::size_t>(req.n_tests);
+  d->cases.resize(n);
+  d->pristine.resize(n);
+  d->refs.resize(n);
+  d->tols.resize(n);
+  // Tests are independent: their inputs and float64 references are built side
+  // by side (at GPU prefill sizes each takes seconds on one core).
+  auto build = [&](std::size_t t) {
+    Case c{req.op, req.dtype, req.shape, req.params, test_seed(req.seed, static_cast<int>(t)), static_cast<int>(t)};
+    auto bufs = op.allocate(c);
+    op.generate(c, bufs);
+    d->refs[t] = op.reference(c, bufs);
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < op.buffers.size(); ++i)
+      if (op.buffers[i].role != Role::in)
+        d->tols[t].push_back(scaled_tolerance(op.tolerance(c.dtype, op.buffers[i]), bufs[i].elem(), d->refs[t].at(k++)));
+    d->pristine[t] = std::move(bufs);
+    d->cases[t] = std::move(c);
+  };
+  std::vector<std::exception_ptr> errors(n);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < n; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        build(t);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
+  for (auto& th : threads) th.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  d->work = op.allocate(d->cases.at(0));
   case_ = std::move(d);
   case_key_ = k;
   return *case_;
@@ -188,18 +219,36 @@ void merge(CheckResult& into, const CheckResult& r) {
     into.detail = r.detail;
   }
 }
+
+double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
 }  // namespace
+
+ExecError Evaluator::check(int i, CheckResult& out, EvalResult& res) {
+  CaseData& d = *case_;
+  const OpContract& op = *d.op;
+  const auto t0 = std::chrono::steady_clock::now();
+  ExecError err;
+  bool done = op.elementwise_check() && exec_->check_in_place(op, d.cases[i], d.refs[i], d.tols[i], out, err);
+  if (!done && !err) {
+    err = exec_->fetch(op, d.work);
+    if (!err) {
+      // Inputs from the test's pristine set: a backend copies back only what the kernel writes.
+      std::vector<const HostBuffer*> view;
+      for (std::size_t b = 0; b < op.buffers.size(); ++b)
+        view.push_back(op.buffers[b].role == Role::in ? &d.pristine[i][b] : &d.work[b]);
+      out = op.compare(d.cases[i], BufferView(std::move(view)), d.refs[i]);
+    }
+  }
+  res.compare_ms += ms_between(t0, std::chrono::steady_clock::now());
+  res.transfer_ms = exec_->transfer_ms;
+  return err;
+}
 
 EvalResult Evaluator::evaluate(const EvalRequest& req) {
   EvalResult res;
   exec_->transfer_ms = 0;
-  auto compare = [&](int i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    CheckResult r = case_->op->compare(case_->cases[i], case_->work, case_->refs[i]);
-    res.compare_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    res.transfer_ms = exec_->transfer_ms;
-    return r;
-  };
   auto finish = [&](ExecError e) {
     res.transfer_ms = exec_->transfer_ms;
     res.status = e.status;
@@ -207,45 +256,48 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
     res.restart = exec_->poisoned();
     return res;
   };
-  if (ExecError e = exec_->load(req)) return finish(e);
   using clock = std::chrono::steady_clock;
-  auto ms_since = [](clock::time_point t) { return std::chrono::duration<double, std::milli>(clock::now() - t).count(); };
   auto t = clock::now();
-  CaseData& d = const_cast<CaseData&>(case_data(req));
+  CaseData& d = case_data(req);
   const OpContract& op = *d.op;
-  res.prepare_ms = ms_since(t);
+  res.prepare_ms = ms_between(t, clock::now());
+  if (ExecError e = exec_->load(req)) return finish(e);
   t = clock::now();
 
   if (phase_) phase_("check");
   for (int i = 0; i < req.n_tests; ++i) {
-    if (ExecError e = exec_->run(op, d.cases[i], d.pristine[i], d.work)) {
-      res.check_ms = ms_since(t);
+    CheckResult r;
+    ExecError e = exec_->run(op, d.cases[i], d.pristine[i], d.work);
+    if (!e) e = check(i, r, res);
+    if (e) {
+      res.check_ms = ms_between(t, clock::now());
       return finish(e);
     }
-    CheckResult r = compare(i);
     ++res.n_tests;
     merge(res.check, r);
     if (r.status != Status::ok) {
       res.status = r.status;
       res.error = fmt::format("test {} (seed {}): {}", i, d.cases[i].seed, r.detail);
-      res.check_ms = ms_since(t);
+      res.check_ms = ms_between(t, clock::now());
       return res;
     }
   }
 
-  res.check_ms = ms_since(t);
+  res.check_ms = ms_between(t, clock::now());
   t = clock::now();
   if (phase_) phase_("bench");
   LatencyStats lat;
   if (ExecError e = exec_->time(op, d.cases[0], d.pristine[0], d.work, req.bench, lat)) {
-    res.bench_ms = ms_since(t);
+    res.bench_ms = ms_between(t, clock::now());
     return finish(e);
   }
   res.latency_us = lat;
 
   // The timed runs must still produce the right answer.
-  CheckResult after = compare(0);
-  res.bench_ms = ms_since(t);
+  CheckResult after;
+  ExecError e = check(0, after, res);
+  res.bench_ms = ms_between(t, clock::now());
+  if (e) return finish(e);
   if (after.status != Status::ok) {
     res.status = after.status;
     res.error = "after benchmarking: " + after.detail;

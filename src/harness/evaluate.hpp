@@ -29,6 +29,7 @@ struct EvalRequest {
   int64_t smem = 0;           // cuda: dynamic shared memory bytes
   int n_tests = 3;
   BenchConfig bench;
+  std::string checker;        // cuda: CUBIN of the device-side check ("" = checks on the host)
 };
 
 struct EvalResult {
@@ -40,7 +41,8 @@ struct EvalResult {
   // Where the worker's time went: inputs and reference (0 when the case was
   // cached), the correctness runs, the timed loop.
   double prepare_ms = 0, check_ms = 0, bench_ms = 0;
-  // Parts of check and bench: host<->device copies, comparisons with the reference.
+  // Parts of check and bench: host<->device copies; checks against the reference
+  // (where outputs are copied back for a host-side check, the copy is in both).
   double transfer_ms = 0, compare_ms = 0;
   bool restart = false;  // the worker's device context is unusable: it exits after answering
 };
@@ -80,7 +82,10 @@ class Evaluator {
 
  private:
   struct CaseData;
-  const CaseData& case_data(const EvalRequest& req);
+  CaseData& case_data(const EvalRequest& req);
+  // Test i's outputs against its reference: in place where the executor can,
+  // else copied back and compared on the host (with the test's pristine inputs).
+  ExecError check(int i, CheckResult& out, EvalResult& res);
   std::function<void(const std::string&)> phase_;
   std::unique_ptr<Executor> exec_;
   std::string case_key_;

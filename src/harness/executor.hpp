@@ -1,8 +1,9 @@
 // What the evaluator needs from a backend inside a worker: load a compiled
-// variant, run it once on a test's pristine inputs with poisoned outputs
-// (results land in host-side `work`), and time it. The cpu executor prepares
-// `work` and runs in place; the cuda executor keeps the inputs on the device
-// and poisons there, copying back only what the kernel writes.
+// variant, run it once on a test's pristine inputs with poisoned outputs, time
+// it, and hand its outputs to a check. The cpu executor prepares host-side
+// `work` and runs in place; the cuda executor keeps inputs and references on
+// the device, poisons there, and checks there where the op's rule is the
+// elementwise one, copying back only what a host-side check needs.
 #pragma once
 #include <memory>
 #include <string>
@@ -27,15 +28,27 @@ struct ExecError {
 class Executor {
  public:
   virtual ~Executor() = default;
+  // The evaluator moved to another case: drop what was kept for the last one.
+  virtual void new_case() {}
   virtual ExecError load(const EvalRequest& req) = 0;
-  // One launch on test `c`'s pristine inputs with poisoned outputs; the
-  // written buffers land in `work`.
+  // One launch on test `c`'s pristine inputs with poisoned outputs. The
+  // written buffers stay where the run left them until fetch().
   virtual ExecError run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
                         std::vector<HostBuffer>& work) = 0;
   // Adaptive timing from the same starting state; the last run's outputs
-  // land in `work` for the re-check.
+  // stay for the re-check.
   virtual ExecError time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
                          std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) = 0;
+  // The last run's written buffers into `work` (nothing to do where the run wrote there).
+  virtual ExecError fetch(const OpContract& /*op*/, std::vector<HostBuffer>& /*work*/) { return {}; }
+  // The elementwise rule applied to the last run's outputs where they are,
+  // against test `c`'s reference (one vector per written buffer) under `tol`
+  // (one per written buffer, already scaled). False: the backend cannot; the
+  // evaluator fetches and compares on the host.
+  virtual bool check_in_place(const OpContract& /*op*/, const Case& /*c*/, const std::vector<std::vector<double>>& /*ref*/,
+                              const std::vector<Tolerance>& /*tol*/, CheckResult& /*out*/, ExecError& /*err*/) {
+    return false;
+  }
   // True once a fault has made this process unusable (the worker restarts).
   virtual bool poisoned() const { return false; }
   // Milliseconds spent moving buffers between host and device so far.

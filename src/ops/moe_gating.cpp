@@ -62,7 +62,9 @@ class MoeGating final : public OpContract {
     return {weights, ids};
   }
 
-  CheckResult compare(const Case& c, const std::vector<HostBuffer>& b,
+  bool elementwise_check() const override { return false; }
+
+  CheckResult compare(const Case& c, const BufferView& b,
                       const std::vector<std::vector<double>>& ref) const override {
     // Weights against the reference; each expert id only for carrying the
     // weight it is listed with, since experts of equal probability may come in

@@ -12,6 +12,7 @@
 
 #include "core/expr.hpp"
 #include "core/philox.h"
+#include "core/check_element.h"
 
 namespace foundry {
 
@@ -94,7 +95,11 @@ double OpContract::param(const Case& c, const std::string& p) const {
   return it->second;
 }
 
-CheckResult OpContract::compare(const Case& c, const std::vector<HostBuffer>& bufs,
+BufferView::BufferView(const std::vector<HostBuffer>& all) {
+  for (const auto& b : all) slots_.push_back(&b);
+}
+
+CheckResult OpContract::compare(const Case& c, const BufferView& bufs,
                                 const std::vector<std::vector<double>>& ref) const {
   CheckResult r;
   std::size_t k = 0;
@@ -105,7 +110,6 @@ CheckResult OpContract::compare(const Case& c, const std::vector<HostBuffer>& bu
   return r;
 }
 
-namespace {
 int mantissa_bits(Elem e) {
   switch (e) {
     case Elem::f32: return 24;
@@ -115,23 +119,48 @@ int mantissa_bits(Elem e) {
   }
 }
 
-double ulp_of(Elem e, double ref) {
-  int mb = mantissa_bits(e);
-  if (mb == 0) return 1.0;
-  int ex = 0;
-  std::frexp(ref == 0 ? std::numeric_limits<float>::min() : ref, &ex);
-  return std::ldexp(1.0, ex - mb);
-}
-
+namespace {
 int severity(Status s) {
   switch (s) {
-    case Status::unwritten: return 3;
-    case Status::nonfinite: return 2;
-    case Status::mismatch: return 1;
-    default: return 0;
+    case Status::unwritten: return FOUNDRY_CHECK_UNWRITTEN;
+    case Status::nonfinite: return FOUNDRY_CHECK_NONFINITE;
+    case Status::mismatch: return FOUNDRY_CHECK_MISMATCH;
+    default: return FOUNDRY_CHECK_OK;
   }
 }
 }  // namespace
+
+Status status_of_severity(int s) {
+  switch (s) {
+    case FOUNDRY_CHECK_UNWRITTEN: return Status::unwritten;
+    case FOUNDRY_CHECK_NONFINITE: return Status::nonfinite;
+    case FOUNDRY_CHECK_MISMATCH: return Status::mismatch;
+    default: return Status::ok;
+  }
+}
+
+std::string element_detail(const std::string& buffer, std::size_t i, double y, double want, Status s) {
+  return fmt::format("{}[{}] = {} expected {} ({})", buffer, i, y, want, to_string(s));
+}
+
+void merge_check(CheckResult& into, const CheckResult& part) {
+  into.max_abs_err = std::max(into.max_abs_err, part.max_abs_err);
+  into.max_rel_err = std::max(into.max_rel_err, part.max_rel_err);
+  into.max_ulp = std::max(into.max_ulp, part.max_ulp);
+  into.mismatches += part.mismatches;
+  if (severity(part.status) > severity(into.status)) {
+    into.status = part.status;
+    into.detail = part.detail;
+  }
+}
+
+Tolerance scaled_tolerance(Tolerance tol, Elem e, const std::vector<double>& ref) {
+  // The absolute part of the bound is relative to the output's scale (its
+  // RMS): a fixed atol would let an all-zero output pass wherever the true
+  // values are small (softmax rows, the tiny-magnitude tests).
+  if (elem_is_float(e) && std::isfinite(tol.atol)) tol.atol *= rms(ref);
+  return tol;
+}
 
 namespace {
 // Checks elements [begin, end) into `r` (status, detail of the first element
@@ -141,38 +170,22 @@ void compare_range(const HostBuffer& out, const std::vector<double>& ref, const 
   // Accumulate locally: slices' results sit side by side in memory, and
   // updating them per element would bounce cache lines between threads.
   CheckResult r;
-  const Elem e = out.elem();
-  const uint32_t poison = poison_bits(e);
-  const bool is_float = elem_is_float(e);
-  auto flag = [&](Status s, std::size_t i, double y, double want) {
-    ++r.mismatches;
-    if (severity(s) > severity(r.status)) {
-      r.status = s;
-      r.detail = fmt::format("{}[{}] = {} expected {} ({})", out.name(), i, y, want, to_string(s));
-    }
-  };
+  const uint32_t poison = poison_bits(out.elem());
+  const int mant = mantissa_bits(out.elem());
   for (std::size_t i = begin; i < end; ++i) {
     const double want = ref[i];
     const double y = out.get(i);
-    // Poison is a NaN payload: only non-finite floats need the bit test.
-    if ((!is_float || !std::isfinite(y)) && out.bits(i) == poison && !(is_float ? std::isnan(want) : want == y)) {
-      flag(Status::unwritten, i, y, want);
-      continue;
-    }
-    if (!std::isfinite(y)) {
-      if (std::isfinite(want) || (std::isnan(want) != std::isnan(y))) flag(Status::nonfinite, i, y, want);
-      continue;
-    }
-    if (!std::isfinite(want)) {
-      flag(Status::mismatch, i, y, want);
-      continue;
-    }
-    const double abs_err = std::fabs(y - want);
-    const double rel_err = abs_err / std::max(std::fabs(want), std::numeric_limits<double>::min());
+    double abs_err, rel_err, ulp;
+    const int s = foundry_check_element(y, out.bits(i) == poison, want, mant, tol.atol, tol.rtol, &abs_err, &rel_err, &ulp);
     r.max_abs_err = std::max(r.max_abs_err, abs_err);
-    if (want != 0) r.max_rel_err = std::max(r.max_rel_err, rel_err);
-    if (is_float) r.max_ulp = std::max(r.max_ulp, abs_err / ulp_of(e, want));
-    if (abs_err > tol.atol + tol.rtol * std::fabs(want)) flag(Status::mismatch, i, y, want);
+    r.max_rel_err = std::max(r.max_rel_err, rel_err);
+    r.max_ulp = std::max(r.max_ulp, ulp);
+    if (s == FOUNDRY_CHECK_OK) continue;
+    ++r.mismatches;
+    if (s > severity(r.status)) {
+      r.status = status_of_severity(s);
+      r.detail = element_detail(out.name(), i, y, want, r.status);
+    }
   }
   result = std::move(r);
 }
@@ -198,26 +211,14 @@ void compare_elementwise(const HostBuffer& out, const std::vector<double>& ref, 
   if (ref.size() != out.numel())
     throw std::logic_error(fmt::format("reference for {} has {} values, buffer has {}", out.name(),
                                        ref.size(), out.numel()));
-  // The absolute part of the bound is relative to the output's scale (its
-  // RMS): a fixed atol would let an all-zero output pass wherever the true
-  // values are small (softmax rows, the tiny-magnitude tests).
-  if (elem_is_float(out.elem()) && std::isfinite(tol.atol)) tol.atol *= rms(ref);
+  tol = scaled_tolerance(tol, out.elem(), ref);
   const std::size_t parts = slices_for(out.numel());
   std::vector<CheckResult> part(parts);
   parallel_slices(out.numel(), parts, [&](std::size_t b, std::size_t e, std::size_t p) {
     compare_range(out, ref, tol, b, e, part[p]);
   });
   // In slice order, so the detail names the first element of the worst kind.
-  for (const auto& pr : part) {
-    r.max_abs_err = std::max(r.max_abs_err, pr.max_abs_err);
-    r.max_rel_err = std::max(r.max_rel_err, pr.max_rel_err);
-    r.max_ulp = std::max(r.max_ulp, pr.max_ulp);
-    r.mismatches += pr.mismatches;
-    if (severity(pr.status) > severity(r.status)) {
-      r.status = pr.status;
-      r.detail = pr.detail;
-    }
-  }
+  for (const auto& pr : part) merge_check(r, pr);
 }
 
 double rms(const std::vector<double>& v) {

@@ -52,6 +52,21 @@ struct Traffic {
   double flops = 0;
 };
 
+// The buffers a comparison reads, in contract order. A run's outputs and the
+// test's pristine inputs may sit in different vectors (a GPU run copies back
+// only what the kernel writes), so each slot refers to a buffer held elsewhere.
+class BufferView {
+ public:
+  BufferView(const std::vector<HostBuffer>& all);  // NOLINT: every slot from one vector
+  explicit BufferView(std::vector<const HostBuffer*> slots) : slots_(std::move(slots)) {}
+  const HostBuffer& operator[](std::size_t i) const { return *slots_[i]; }
+  const HostBuffer& at(std::size_t i) const { return *slots_.at(i); }
+  std::size_t size() const { return slots_.size(); }
+
+ private:
+  std::vector<const HostBuffer*> slots_;
+};
+
 // Result of comparing one run's outputs against the reference.
 struct CheckResult {
   Status status = Status::ok;  // ok, mismatch, nonfinite or unwritten
@@ -101,8 +116,12 @@ class OpContract {
   // |y - ref| <= atol + rtol*|ref| over every output, with poison and
   // non-finite detection; ops whose outputs are legitimately ambiguous
   // (ties) override it.
-  virtual CheckResult compare(const Case& c, const std::vector<HostBuffer>& bufs,
+  virtual CheckResult compare(const Case& c, const BufferView& bufs,
                               const std::vector<std::vector<double>>& ref) const;
+  // True where compare() is the default elementwise rule: a backend may then
+  // apply that rule where the outputs are (on the GPU) instead of copying them
+  // back. An op that overrides compare() returns false.
+  virtual bool elementwise_check() const { return true; }
 
   // Helpers shared by every op.
   std::vector<int64_t> buffer_dims(const BufferSpec& b, const Shape& s) const;
@@ -138,5 +157,14 @@ double rms(const std::vector<double>& v);
 // the output's typical magnitude, so zeros never pass for small true values.
 void compare_elementwise(const HostBuffer& out, const std::vector<double>& ref, Tolerance tol,
                          CheckResult& r);
+
+// The parts of compare_elementwise a comparison elsewhere (on the GPU) reuses.
+int mantissa_bits(Elem e);         // 24, 11, 8 for f32, f16, bf16; 0 for integers
+Status status_of_severity(int s);  // FOUNDRY_CHECK_* (core/check_element.h) to status
+std::string element_detail(const std::string& buffer, std::size_t i, double y, double want, Status s);
+// Maxima and counts add up; the detail of the worse status wins (the earlier on a tie).
+void merge_check(CheckResult& into, const CheckResult& part);
+// The bound for one output: float atol scaled by the reference's RMS.
+Tolerance scaled_tolerance(Tolerance tol, Elem e, const std::vector<double>& ref);
 
 }  // namespace foundry

@@ -175,6 +175,7 @@ RunSummary run(const RunConfig& cfg) {
 
   std::unique_ptr<Backend> backend_ptr;
   int gpus = 0;
+  std::string checker;  // cuda: CUBIN of the device-side check
   if (cfg.backend == "cpu") {
     backend_ptr = std::make_unique<CpuBackend>(cfg.cxx, cfg.cache_root);
   } else {
@@ -183,6 +184,12 @@ RunSummary run(const RunConfig& cfg) {
       throw std::invalid_argument(fmt::format("--backend cuda: no GPU usable here ({}); add --compile-only --arch sm_XX",
                                               cb->device_name()));
     if (cb->has_device()) gpus = cuda_device_count();
+    if (!cfg.compile_only && !cfg.host_checks) {
+      // Outputs of ops with the elementwise rule are checked where they are, on the GPU.
+      BuildResult check = cb->compile_checker();
+      if (!check.ok) throw std::runtime_error("cuda: the device-side check kernel did not compile: " + check.log);
+      checker = check.artifact.string();
+    }
     backend_ptr = std::move(cb);
   }
   const Backend& backend = *backend_ptr;
@@ -211,7 +218,7 @@ RunSummary run(const RunConfig& cfg) {
   sj["runs"].push_back({{"command", cfg.command_line}, {"ops", op_names}, {"n_per_op", cfg.per_op}, {"mode", cfg.mode},
                         {"seed", cfg.seed}, {"shapes", regime_names}, {"dtypes", dtype_names},
                         {"correctness_tests", cfg.correctness_tests}, {"warmup", cfg.bench.warmup},
-                        {"compile_only", cfg.compile_only},
+                        {"compile_only", cfg.compile_only}, {"host_checks", cfg.host_checks},
                         {"max_repeats", cfg.bench.max_repeats}, {"workers", cfg.workers}});
   session.write_json("session.json", sj);
 
@@ -334,7 +341,8 @@ RunSummary run(const RunConfig& cfg) {
           const Candidate& c = j->pc->candidate;
           const OpContract& op = reg.get(c.op);
           EvalRequest req{c.op, c.dtype, c.shape, c.params, c.input_seed, j->build.artifact.string(),
-                          j->launch.grid, j->launch.threads, j->launch.smem, cfg.correctness_tests, cfg.bench};
+                          j->launch.grid, j->launch.threads, j->launch.smem, cfg.correctness_tests, cfg.bench,
+                          checker};
           EvalResult er = wp.evaluate(req, cfg.limits);
           record(make_record(op, c, j->source_path, er.status, er.error, j->launch, &j->build, &er, env));
         }

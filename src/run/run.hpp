@@ -20,6 +20,7 @@ struct RunConfig {
   bool workers_given = false;  // cuda: default one worker per visible GPU
   bool compile_only = false;   // build and record resources; run nothing
   std::string arch;            // cuda: sm_XX (default: the GPU's)
+  bool host_checks = false;    // cuda: compare every output on the host, none on the GPU
   int jobs = 0;  // parallel compiles; 0 = number of cores
   std::string mode = "random";
   uint64_t seed = 1;

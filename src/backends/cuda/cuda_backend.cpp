@@ -20,6 +20,8 @@ namespace foundry {
 
 extern const char* const kEmbeddedPhilox;
 extern const char* const kEmbeddedCudaPrelude;
+extern const char* const kEmbeddedCheckElement;
+extern const char* const kEmbeddedDeviceCheck;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -204,6 +206,13 @@ BuildResult CudaBackend::compile(const std::string& source, const std::vector<st
   fs::rename(meta.string() + tag, meta);
   r.ok = true;
   return r;
+}
+
+BuildResult CudaBackend::compile_checker() const {
+  // No contraction into FMAs: the tolerance bound rounds as on the host.
+  const std::string source = std::string("#define FOUNDRY_HD __device__\n") + kEmbeddedCheckElement + "\n" +
+                             kEmbeddedDeviceCheck;
+  return compile(source, {"--fmad=false"});
 }
 
 BackendAvailability cuda_availability() {

@@ -22,6 +22,9 @@ class CudaBackend final : public Backend {
   std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body) const override;
   BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const override;
 
+  // The elementwise check kernel (device_check.cu, entry foundry_check) that
+  // workers run on outputs kept on the GPU.
+  BuildResult compile_checker() const;
   const std::string& arch() const { return arch_; }
   bool has_device() const { return has_device_; }
   static const std::vector<std::string>& base_flags();

@@ -1,5 +1,7 @@
 #include "backends/cuda/cuda_executor.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -18,10 +20,13 @@ CudaExecutor::~CudaExecutor() {
   if (poisoned_) {
     // The context is dead; freeing into it would only report the fault again.
     for (auto& b : buffers_) b.release();
-    for (auto& [seed, bufs] : resident_)
-      for (auto& b : bufs) b.release();
+    for (auto* m : {&resident_, &refs_})
+      for (auto& [seed, bufs] : *m)
+        for (auto& b : bufs) b.release();
     flush_.release();
+    acc_.release();
     kernel_.release();
+    checker_.release();
     return;
   }
   ctx_.api().EventDestroy(start_);
@@ -36,8 +41,15 @@ ExecError CudaExecutor::fail(const CudaError& e, bool during_launch) {
   return {during_launch ? Status::launch_error : Status::runtime_fault, e.what()};
 }
 
+void CudaExecutor::new_case() {
+  resident_.clear();
+  refs_.clear();
+  buffers_.clear();
+}
+
 ExecError CudaExecutor::load(const EvalRequest& req) {
   kernel_.reset();
+  checker_path_ = req.checker;
   grid_ = req.grid;
   threads_ = req.threads;
   smem_ = req.smem;
@@ -53,16 +65,9 @@ std::vector<void*> CudaExecutor::stage(const OpContract& op, const Case& c, cons
   // `host`: the test's pristine buffers, uploaded on first sight of its seed.
   const auto t0 = std::chrono::steady_clock::now();
   const auto& api = ctx_.api();
-  // A new case (other op, dtype or sizes) drops what the last one left resident.
-  std::string key = op.name + "/" + to_string(c.dtype);
-  for (const auto& w : host) key += "/" + std::to_string(w.bytes());
-  if (key != resident_case_) {
-    resident_.clear();
-    buffers_.clear();
-    resident_case_ = key;
+  if (buffers_.empty())  // first run of the case: what the kernel writes gets its buffers
     for (std::size_t i = 0; i < host.size(); ++i)
       buffers_.push_back(op.buffers[i].role == Role::in ? nullptr : std::make_unique<DeviceBuffer>(ctx_, host[i].bytes()));
-  }
   auto& pristine = resident_[c.seed];
   if (pristine.empty()) {  // first run of this test: upload its inputs
     for (std::size_t i = 0; i < host.size(); ++i) {
@@ -96,23 +101,108 @@ std::vector<void*> CudaExecutor::stage(const OpContract& op, const Case& c, cons
   return ptrs;
 }
 
-void CudaExecutor::download(const OpContract& op, std::vector<HostBuffer>& work) {
+ExecError CudaExecutor::fetch(const OpContract& op, std::vector<HostBuffer>& work) {
   const auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < work.size(); ++i)
-    if (op.buffers[i].role != Role::in && work[i].bytes())
-      ctx_.check(ctx_.api().MemcpyDtoH(work[i].data(), buffers_[i]->ptr(), work[i].bytes()), "cuMemcpyDtoH");
+  try {
+    for (std::size_t i = 0; i < work.size(); ++i)
+      if (op.buffers[i].role != Role::in && work[i].bytes())
+        ctx_.check(ctx_.api().MemcpyDtoH(work[i].data(), buffers_.at(i)->ptr(), work[i].bytes()), "cuMemcpyDtoH");
+  } catch (const CudaError& e) {
+    return fail(e, false);
+  }
   transfer_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return {};
+}
+
+namespace {
+// Mirrors foundry_check_acc in device_check.cu.
+struct CheckAcc {
+  unsigned long long max_abs, max_rel, max_ulp, mismatches;
+  unsigned long long first[4];
+};
+static_assert(static_cast<int>(Elem::f32) == 0 && static_cast<int>(Elem::f16) == 1 && static_cast<int>(Elem::bf16) == 2 &&
+                  static_cast<int>(Elem::i32) == 3 && static_cast<int>(Elem::i8) == 4 && static_cast<int>(Elem::u8) == 5,
+              "device_check.cu numbers element kinds like foundry::Elem");
+}  // namespace
+
+bool CudaExecutor::check_in_place(const OpContract& op, const Case& c, const std::vector<std::vector<double>>& ref,
+                                  const std::vector<Tolerance>& tol, CheckResult& out, ExecError& err) {
+  if (checker_path_.empty() || buffers_.empty()) return false;
+  const auto& api = ctx_.api();
+  try {
+    if (!checker_) {
+      checker_ = std::make_unique<CudaKernel>(ctx_, checker_path_, "foundry_check");
+      acc_ = std::make_unique<DeviceBuffer>(ctx_, sizeof(CheckAcc));
+    }
+    auto& dref = refs_[c.seed];
+    if (dref.empty()) {  // first check of this test: its reference moves to the device once
+      const auto t0 = std::chrono::steady_clock::now();
+      try {
+        for (const auto& r : ref) {
+          dref.push_back(std::make_unique<DeviceBuffer>(ctx_, r.size() * sizeof(double)));
+          if (!r.empty())
+            ctx_.check(api.MemcpyHtoD(dref.back()->ptr(), r.data(), r.size() * sizeof(double)), "cuMemcpyHtoD");
+        }
+      } catch (const CudaError& e) {
+        refs_.erase(c.seed);
+        if (is_sticky_cuda_error(e.code)) throw;
+        return false;  // no room for the reference: check on the host
+      }
+      transfer_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    }
+    CheckResult result;
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < op.buffers.size(); ++i) {
+      if (op.buffers[i].role == Role::in) continue;
+      const Elem elem = op.buffers[i].elem(c.dtype);
+      const std::vector<double>& want = ref.at(k);
+      long long n = static_cast<long long>(want.size());
+      cuda::CUdeviceptr y = buffers_.at(i)->ptr(), r = dref.at(k)->ptr(), acc = acc_->ptr();
+      int elem_code = static_cast<int>(elem), mant = mantissa_bits(elem);
+      unsigned int poison = poison_bits(elem);
+      double atol = tol.at(k).atol, rtol = tol.at(k).rtol;
+      ++k;
+      if (n == 0) continue;
+      ctx_.check(api.MemsetD32Async(acc, 0, 8, nullptr), "cuMemsetD32Async");
+      ctx_.check(api.MemsetD32Async(acc + 32, 0xffffffffu, 8, nullptr), "cuMemsetD32Async");
+      void* args[] = {&y, &elem_code, &r, &n, &poison, &mant, &atol, &rtol, &acc};
+      const long long grid = std::min<long long>((n + 255) / 256, 8LL * ctx_.sm_count());
+      if (cuda::CUresult e = checker_->launch(grid, 256, 0, args); e != 0)
+        throw CudaError(e, "foundry_check launch: " + api.error_text(e));
+      CheckAcc h{};
+      ctx_.check(api.MemcpyDtoH(&h, acc, sizeof h), "cuMemcpyDtoH");
+      CheckResult part;
+      part.max_abs_err = std::bit_cast<double>(h.max_abs);
+      part.max_rel_err = std::bit_cast<double>(h.max_rel);
+      part.max_ulp = std::bit_cast<double>(h.max_ulp);
+      part.mismatches = static_cast<int64_t>(h.mismatches);
+      for (int sev = 3; sev >= 1; --sev) {
+        if (h.first[sev] == ~0ull) continue;
+        // The first element of the worst kind, named as the host check names it.
+        const std::size_t at = h.first[sev];
+        HostBuffer one(op.buffers[i].name, elem, {1});
+        ctx_.check(api.MemcpyDtoH(one.data(), y + at * elem_size(elem), elem_size(elem)), "cuMemcpyDtoH");
+        part.status = status_of_severity(sev);
+        part.detail = element_detail(op.buffers[i].name, at, one.get(0), want[at], part.status);
+        break;
+      }
+      merge_check(result, part);
+    }
+    out = std::move(result);
+  } catch (const CudaError& e) {
+    err = fail(e, false);
+  }
+  return true;
 }
 
 ExecError CudaExecutor::run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
-                            std::vector<HostBuffer>& work) {
+                            std::vector<HostBuffer>& /*work: outputs stay on the device until fetch*/) {
   try {
     KernelArgs args(op, stage(op, c, pristine), c);
     if (cuda::CUresult r = kernel_->launch(grid_, threads_, smem_, args.args.data()); r != 0)
       return fail(CudaError(r, fmt::format("cuLaunchKernel(grid {}, block {}, smem {}): {}", grid_, threads_, smem_,
                                            ctx_.api().error_text(r))), true);
     ctx_.synchronize();
-    download(op, work);
   } catch (const CudaError& e) {
     return fail(e, false);
   }
@@ -120,7 +210,7 @@ ExecError CudaExecutor::run(const OpContract& op, const Case& c, const std::vect
 }
 
 ExecError CudaExecutor::time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
-                             std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) {
+                             std::vector<HostBuffer>& /*work*/, const BenchConfig& cfg, LatencyStats& out) {
   try {
     KernelArgs args(op, stage(op, c, pristine), c);
     const auto& api = ctx_.api();
@@ -146,7 +236,6 @@ ExecError CudaExecutor::time(const OpContract& op, const Case& c, const std::vec
         },
         cfg);
     ctx_.synchronize();
-    download(op, work);
   } catch (const CudaError& e) {
     return fail(e, false);
   }

@@ -1,8 +1,10 @@
-// The cuda executor. Each test's inputs are uploaded once per case and stay
-// on the device for every candidate of the case; a run points the kernel at
-// them, restores inout buffers by a device copy, poisons outputs with a device
-// memset, launches, and copies only what the kernel writes back. Timing: CUDA
-// events around each launch, an L2 flush (a memset of twice the L2) before it.
+// The cuda executor. Each test's inputs and float64 reference are uploaded
+// once per case and stay on the device for every candidate of the case; a run
+// points the kernel at them, restores inout buffers by a device copy, poisons
+// outputs with a device memset and launches. Ops with the elementwise rule are
+// checked on the device (device_check.cu), the others after copying back what
+// the kernel writes. Timing: CUDA events around each launch, an L2 flush (a
+// memset of twice the L2) before it.
 #pragma once
 #include <map>
 #include <memory>
@@ -18,26 +20,33 @@ class CudaExecutor final : public Executor {
  public:
   CudaExecutor();
   ~CudaExecutor() override;
+  void new_case() override;
   ExecError load(const EvalRequest& req) override;
   ExecError run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
                 std::vector<HostBuffer>& work) override;
   ExecError time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
                  std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) override;
+  ExecError fetch(const OpContract& op, std::vector<HostBuffer>& work) override;
+  bool check_in_place(const OpContract& op, const Case& c, const std::vector<std::vector<double>>& ref,
+                      const std::vector<Tolerance>& tol, CheckResult& out, ExecError& err) override;
   bool poisoned() const override { return poisoned_; }
 
  private:
   ExecError fail(const CudaError& e, bool during_launch);
   // Device pointers, in ABI order, for a run of test `c` (`host`: its pristine buffers).
   std::vector<void*> stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& host);
-  void download(const OpContract& op, std::vector<HostBuffer>& work);
 
   CudaContext ctx_;
-  // Per test seed: the pristine in and inout buffers (null for outputs).
-  std::string resident_case_;
+  // Per test seed of the current case: the pristine in and inout buffers (null
+  // for outputs), and the float64 reference of each written buffer.
   std::map<uint64_t, std::vector<std::unique_ptr<DeviceBuffer>>> resident_;
+  std::map<uint64_t, std::vector<std::unique_ptr<DeviceBuffer>>> refs_;
   std::vector<std::unique_ptr<DeviceBuffer>> buffers_;  // what the kernel writes: out and inout
   std::unique_ptr<DeviceBuffer> flush_;
   std::unique_ptr<CudaKernel> kernel_;
+  std::string checker_path_;              // CUBIN of the device-side check; "" = host checks
+  std::unique_ptr<CudaKernel> checker_;
+  std::unique_ptr<DeviceBuffer> acc_;     // the check's maxima, counts and first indices
   cuda::CUevent start_ = nullptr, stop_ = nullptr;
   long long grid_ = 1, smem_ = 0;
   int threads_ = 1;

@@ -39,6 +39,7 @@ CudaContext::CudaContext() {
   check(api_->CtxSetCurrent(ctx), "cuCtxSetCurrent");
   check(api_->DeviceGetAttribute(&l2_bytes_, cuda::kAttrL2CacheSize, dev), "cuDeviceGetAttribute(L2)");
   check(api_->DeviceGetAttribute(&max_threads_, cuda::kAttrMaxThreadsPerBlock, dev), "cuDeviceGetAttribute");
+  check(api_->DeviceGetAttribute(&sms_, cuda::kAttrMultiprocessorCount, dev), "cuDeviceGetAttribute(SMs)");
 }
 
 void CudaContext::check(cuda::CUresult r, const char* what) const {
@@ -53,12 +54,12 @@ DeviceBuffer::~DeviceBuffer() {
   if (ptr_) ctx_.api().MemFree(ptr_);
 }
 
-CudaKernel::CudaKernel(const CudaContext& ctx, const std::string& cubin_path) : ctx_(ctx) {
+CudaKernel::CudaKernel(const CudaContext& ctx, const std::string& cubin_path, const char* entry) : ctx_(ctx) {
   std::ifstream in(cubin_path, std::ios::binary);
   std::string image((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (image.empty()) throw CudaError(-1, "cannot read " + cubin_path);
   ctx.check(ctx.api().ModuleLoadData(&module_, image.data()), "cuModuleLoadData");
-  ctx.check(ctx.api().ModuleGetFunction(&fn_, module_, "foundry_kernel"), "cuModuleGetFunction(foundry_kernel)");
+  ctx.check(ctx.api().ModuleGetFunction(&fn_, module_, entry), (std::string("cuModuleGetFunction ") + entry).c_str());
 }
 
 CudaKernel::~CudaKernel() {

@@ -29,6 +29,7 @@ class CudaContext {
   const cuda::Driver& api() const { return *api_; }
   int l2_bytes() const { return l2_bytes_; }
   int max_threads_per_block() const { return max_threads_; }
+  int sm_count() const { return sms_; }
   void check(cuda::CUresult r, const char* what) const;  // throws CudaError
   void synchronize() const { check(api_->CtxSynchronize(), "cuCtxSynchronize"); }
 
@@ -36,6 +37,7 @@ class CudaContext {
   const cuda::Driver* api_;
   int l2_bytes_ = 0;
   int max_threads_ = 1024;
+  int sms_ = 1;
 };
 
 // A device allocation (cuMemAlloc: 256-byte aligned), freed on destruction.
@@ -54,10 +56,10 @@ class DeviceBuffer {
   std::size_t bytes_ = 0;
 };
 
-// One compiled variant: its CUBIN loaded as a module, entry foundry_kernel.
+// One compiled kernel: its CUBIN loaded as a module, entry `entry`.
 class CudaKernel {
  public:
-  CudaKernel(const CudaContext& ctx, const std::string& cubin_path);
+  CudaKernel(const CudaContext& ctx, const std::string& cubin_path, const char* entry = "foundry_kernel");
   ~CudaKernel();
   CudaKernel(const CudaKernel&) = delete;
   CudaKernel& operator=(const CudaKernel&) = delete;

@@ -1,0 +1,90 @@
+// The elementwise check on the GPU: one output buffer against its float64
+// reference, both resident on the device, with the rule of
+// core/check_element.h (prepended to this text before NVRTC compiles it, with
+// --fmad=false so the bound is rounded as on the host). Each thread folds a
+// grid-stride slice into local maxima and counts; one lane per warp then
+// merges them into `acc` with atomics (non-negative doubles order like their
+// bit patterns, so maxima are integer atomicMax).
+#include <cuda_fp16.h>
+
+struct foundry_check_acc {
+  unsigned long long max_abs, max_rel, max_ulp, mismatches;
+  unsigned long long first[4];  // first index of each severity (ULLONG_MAX: none)
+};
+
+// Element kinds, as the host numbers them (foundry::Elem).
+enum { kF32 = 0, kF16 = 1, kBF16 = 2, kI32 = 3, kI8 = 4, kU8 = 5 };
+
+static __device__ __forceinline__ double element(const void* p, int elem, long long i, unsigned int* bits) {
+  switch (elem) {
+    case kF32: {
+      const unsigned int b = static_cast<const unsigned int*>(p)[i];
+      *bits = b;
+      return __uint_as_float(b);
+    }
+    case kF16: {
+      const unsigned short b = static_cast<const unsigned short*>(p)[i];
+      *bits = b;
+      return __half2float(__ushort_as_half(b));
+    }
+    case kBF16: {
+      const unsigned short b = static_cast<const unsigned short*>(p)[i];
+      *bits = b;
+      return __uint_as_float(static_cast<unsigned int>(b) << 16);
+    }
+    case kI32: {
+      const int v = static_cast<const int*>(p)[i];
+      *bits = static_cast<unsigned int>(v);
+      return v;
+    }
+    case kI8: {
+      const signed char v = static_cast<const signed char*>(p)[i];
+      *bits = static_cast<unsigned char>(v);
+      return v;
+    }
+    default: {
+      const unsigned char v = static_cast<const unsigned char*>(p)[i];
+      *bits = v;
+      return v;
+    }
+  }
+}
+
+extern "C" __global__ void foundry_check(const void* out, int elem, const double* ref, long long n,
+                                         unsigned int poison, int mant_bits, double atol, double rtol,
+                                         foundry_check_acc* acc) {
+  double max_abs = 0, max_rel = 0, max_ulp = 0;
+  unsigned long long mismatches = 0;
+  unsigned long long first[4] = {~0ull, ~0ull, ~0ull, ~0ull};
+  const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
+  for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    unsigned int bits = 0;
+    const double y = element(out, elem, i, &bits);
+    double a, r, u;
+    const int s = foundry_check_element(y, bits == poison, ref[i], mant_bits, atol, rtol, &a, &r, &u);
+    max_abs = fmax(max_abs, a);
+    max_rel = fmax(max_rel, r);
+    max_ulp = fmax(max_ulp, u);
+    if (s != FOUNDRY_CHECK_OK) {
+      ++mismatches;
+      if (static_cast<unsigned long long>(i) < first[s]) first[s] = i;
+    }
+  }
+  for (int o = 16; o > 0; o >>= 1) {
+    max_abs = fmax(max_abs, __shfl_xor_sync(0xffffffffu, max_abs, o));
+    max_rel = fmax(max_rel, __shfl_xor_sync(0xffffffffu, max_rel, o));
+    max_ulp = fmax(max_ulp, __shfl_xor_sync(0xffffffffu, max_ulp, o));
+    mismatches += __shfl_xor_sync(0xffffffffu, mismatches, o);
+    for (int s = 1; s < 4; ++s) {
+      const unsigned long long f = __shfl_xor_sync(0xffffffffu, first[s], o);
+      if (f < first[s]) first[s] = f;
+    }
+  }
+  if ((threadIdx.x & 31) != 0) return;
+  atomicMax(&acc->max_abs, static_cast<unsigned long long>(__double_as_longlong(max_abs)));
+  atomicMax(&acc->max_rel, static_cast<unsigned long long>(__double_as_longlong(max_rel)));
+  atomicMax(&acc->max_ulp, static_cast<unsigned long long>(__double_as_longlong(max_ulp)));
+  if (mismatches) atomicAdd(&acc->mismatches, mismatches);
+  for (int s = 1; s < 4; ++s)
+    if (first[s] != ~0ull) atomicMin(&acc->first[s], first[s]);
+}
