@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The H200 benchmark, in parts that each fit one device command.
-# usage: bench/cuda_h200.sh OUT_DIR search [VARIANTS_PER_OP]   foundry search, bf16 (+ f32 norms/softmax), decode+prefill
+# usage: bench/cuda_h200.sh OUT_DIR search [N_PREFILL] [N_DECODE]  foundry search, bf16 (+ f32 norms/softmax), prefill+decode
 #        bench/cuda_h200.sh OUT_DIR peers SEARCH_NDJSON        PyTorch eager and torch.compile on the same cases
 #        bench/cuda_h200.sh OUT_DIR rate                       foundry vs Kernel Tuner, f32 rmsnorm_vec space
 # Runs the bundle from `make device-bundle` (.device/) when present, else build/foundry.
@@ -21,14 +21,18 @@ export PYTHONUNBUFFERED=1
 
 case $part in
 search)
-  n=${3:-16}
-  # Fixed budget: n variants per op and dtype set, default settings otherwise.
-  # Each run is cut off after SEARCH_SECONDS (a device command has 10 minutes); what
-  # was recorded stays, a rerun with the same session resumes.
-  timeout "${SEARCH_SECONDS:-330}" $foundry run --backend cuda -n "$n" --dtypes bf16 --shapes decode,prefill \
+  # Fixed budget, default settings otherwise: N_PREFILL variants per op at the
+  # bf16 prefill shapes, N_DECODE at the bf16 decode shapes, then the norms and
+  # softmax in f32. Each run is cut off after its *_SECONDS (a device command
+  # has 10 minutes); what was recorded stays, a rerun with the same session resumes.
+  np=${3:-48}
+  nd=${4:-32}
+  timeout "${SEARCH_SECONDS:-240}" $foundry run --backend cuda -n "$np" --dtypes bf16 --shapes prefill \
     --session-dir "$work/search"
-  timeout "${SEARCH_F32_SECONDS:-150}" $foundry run --backend cuda -n "$n" --ops rmsnorm,layernorm,softmax --dtypes f32 --shapes decode,prefill \
+  timeout "${SEARCH_DECODE_SECONDS:-90}" $foundry run --backend cuda -n "$nd" --dtypes bf16 --shapes decode \
     --session-dir "$work/search"
+  timeout "${SEARCH_F32_SECONDS:-60}" $foundry run --backend cuda -n "$np" --ops rmsnorm,layernorm,softmax --dtypes f32 \
+    --shapes decode,prefill --session-dir "$work/search"
   cp "$work/search/attempts.ndjson" "$out/search.ndjson"
   cp "$work/search/session.json" "$out/search_session.json"
   python3 bench/template_status.py "$work/search"

@@ -230,6 +230,14 @@ RunSummary run(const RunConfig& cfg) {
   for (const auto* op : ops) {
     auto p = plan_random(*op, by_op[op->name], backend, sc);
     sampler_state["per_op"][op->name] = p.size();
+    // Candidates of one case side by side: a worker builds each case's inputs
+    // and float64 reference once (seconds at GPU prefill sizes), not once per batch.
+    std::vector<std::pair<std::string, std::size_t>> order;
+    for (std::size_t i = 0; i < p.size(); ++i) order.emplace_back(case_key(p[i].candidate), i);
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<PlannedCandidate> sorted;
+    for (const auto& [key, i] : order) sorted.push_back(std::move(p[i]));
+    p = std::move(sorted);
     for (auto& c : p) {
       ++summary.planned;
       if (session.recorded(c.candidate.id)) {
