@@ -90,7 +90,8 @@ json.dump(res, open(sys.argv[5], "w"), indent=1)
 print("foundry", json.dumps(res))
 PY
   }
-  kt_rate() {  # ROWS COLS TAG JIT_CACHE_DIR
+  kt_rate() {  # ROWS COLS TAG JIT_CACHE_DIR (the driver needs the directory to exist)
+    mkdir -p "$4"
     CUDA_CACHE_PATH=$4 python3 bench/kernel_tuner_compare.py --source "$work/rmsnorm_vec.cu" --space "$work/space.json" \
       --rows "$1" --cols "$2" --lang nvcuda --keep-going --out "$out/kernel_tuner_$3.json" 2>&1 | tail -5
   }

@@ -35,8 +35,10 @@ class Dequantize final : public OpContract {
   std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {
     const int64_t rows = dim(c, "rows"), cols = dim(c, "cols");
     std::vector<double> y(static_cast<std::size_t>(rows * cols));
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t j = 0; j < cols; ++j) y[r * cols + j] = b[0].get(r * cols + j) * b[1].get(r);
+    parallel_for(static_cast<std::size_t>(rows), [&](std::size_t lo, std::size_t hi) {
+      for (int64_t r = static_cast<int64_t>(lo); r < static_cast<int64_t>(hi); ++r)
+        for (int64_t j = 0; j < cols; ++j) y[r * cols + j] = b[0].get(r * cols + j) * b[1].get(r);
+    }, 64);
     return {y};
   }
 

@@ -37,8 +37,10 @@ class Dropout final : public OpContract {
     const uint32_t threshold = foundry_dropout_threshold(p);
     const double scale = 1.0 / (1.0 - static_cast<double>(p));
     std::vector<double> y(b[0].numel());
-    for (std::size_t i = 0; i < y.size(); ++i)
-      y[i] = foundry_dropout_keep(foundry_philox_u32(seed, i), threshold) ? b[0].get(i) * scale : 0.0;
+    parallel_for(y.size(), [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i)
+        y[i] = foundry_dropout_keep(foundry_philox_u32(seed, i), threshold) ? b[0].get(i) * scale : 0.0;
+    });
     return {y};
   }
 

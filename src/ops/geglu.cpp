@@ -46,12 +46,14 @@ class GeGlu final : public OpContract {
     const bool approximate = param(c, "approximate") != 0;
     const double k = std::sqrt(2.0 / std::numbers::pi);
     std::vector<double> y(static_cast<std::size_t>(n));
-    for (int64_t i = 0; i < n; ++i) {
-      const double g = b[0].get(i);
-      const double gelu = approximate ? 0.5 * g * (1.0 + std::tanh(k * (g + 0.044715 * g * g * g)))
-                                      : 0.5 * g * (1.0 + std::erf(g / std::numbers::sqrt2));
-      y[i] = gelu * b[1].get(i);
-    }
+    parallel_for(static_cast<std::size_t>(n), [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i) {
+        const double g = b[0].get(i);
+        const double gelu = approximate ? 0.5 * g * (1.0 + std::tanh(k * (g + 0.044715 * g * g * g)))
+                                        : 0.5 * g * (1.0 + std::erf(g / std::numbers::sqrt2));
+        y[i] = gelu * b[1].get(i);
+      }
+    });
     return {y};
   }
 

@@ -264,12 +264,9 @@ double normal(uint64_t seed, uint64_t stream, uint64_t i) {
   return std::sqrt(-2.0 * std::log(u1)) * ((i & 1) ? std::sin(angle) : std::cos(angle));
 }
 
-namespace {
-// Runs body(begin, end) over [0, n) on all cores; draws are counter-based, so
-// the result does not depend on how the range is split.
-void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body) {
+void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body, std::size_t min_n) {
   const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 64);
-  if (n < (1u << 16) || threads == 1) {
+  if (n < std::max<std::size_t>(min_n, 2) || threads == 1) {
     body(0, n);
     return;
   }
@@ -278,7 +275,6 @@ void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size
     pool.emplace_back(body, n * t / threads, n * (t + 1) / threads);
   for (auto& th : pool) th.join();
 }
-}  // namespace
 
 void fill_normal(HostBuffer& b, uint64_t seed, uint64_t stream, double scale, double mean) {
   // Pairs at a time: both halves of a Box-Muller draw from one Philox call and

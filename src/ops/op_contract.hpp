@@ -2,6 +2,7 @@
 // about one op. One subclass per op, one op per file (src/ops/<op>.cpp).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -148,6 +149,12 @@ void fill_normal(HostBuffer& b, uint64_t seed, uint64_t stream, double scale, do
 void fill_uniform(HostBuffer& b, uint64_t seed, uint64_t stream, double lo, double hi);
 // Data scale for adversarial variants: 1 for test 0, then large, then tiny magnitudes.
 double magnitude_for_test(int test_index);
+
+// Runs body(begin, end) over contiguous slices of [0, n) on every core, or in
+// one call when n < min_n. For work whose result does not depend on the split:
+// counter-based draws, rows of a reference computed independently.
+void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body,
+                  std::size_t min_n = std::size_t{1} << 16);
 
 // Root mean square of the finite values.
 double rms(const std::vector<double>& v);

@@ -33,12 +33,14 @@ class RmsNorm final : public OpContract {
     const int64_t rows = dim(c, "rows"), cols = dim(c, "cols");
     const double eps = static_cast<float>(param(c, "eps"));
     std::vector<double> y(static_cast<std::size_t>(rows * cols));
-    for (int64_t r = 0; r < rows; ++r) {
-      double ss = 0;
-      for (int64_t j = 0; j < cols; ++j) ss += b[0].get(r * cols + j) * b[0].get(r * cols + j);
-      const double inv = 1.0 / std::sqrt(ss / static_cast<double>(cols) + eps);
-      for (int64_t j = 0; j < cols; ++j) y[r * cols + j] = b[0].get(r * cols + j) * inv * b[1].get(j);
-    }
+    parallel_for(static_cast<std::size_t>(rows), [&](std::size_t lo, std::size_t hi) {
+      for (int64_t r = static_cast<int64_t>(lo); r < static_cast<int64_t>(hi); ++r) {
+        double ss = 0;
+        for (int64_t j = 0; j < cols; ++j) ss += b[0].get(r * cols + j) * b[0].get(r * cols + j);
+        const double inv = 1.0 / std::sqrt(ss / static_cast<double>(cols) + eps);
+        for (int64_t j = 0; j < cols; ++j) y[r * cols + j] = b[0].get(r * cols + j) * inv * b[1].get(j);
+      }
+    }, 64);
     return {y};
   }
 

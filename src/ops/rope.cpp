@@ -1,5 +1,6 @@
 // rope: rotary position embedding, NeoX half-rotation layout.
 #include <cmath>
+#include <mutex>
 #include <limits>
 
 #include <fmt/format.h>
@@ -55,19 +56,21 @@ class Rope final : public OpContract {
     const int64_t half = head_dim / 2;
     const double theta = static_cast<float>(param(c, "theta"));  // kernels receive it as f32
     std::vector<double> y(static_cast<std::size_t>(tokens * heads * head_dim));
-    for (int64_t t = 0; t < tokens; ++t) {
-      const double pos = b[1].get(t);
-      for (int64_t i = 0; i < half; ++i) {
-        const double a = pos * std::pow(theta, -2.0 * static_cast<double>(i) / static_cast<double>(head_dim));
-        const double cs = std::cos(a), sn = std::sin(a);
-        for (int64_t h = 0; h < heads; ++h) {
-          const int64_t base = (t * heads + h) * head_dim;
-          const double lo = b[0].get(base + i), hi = b[0].get(base + i + half);
-          y[base + i] = lo * cs - hi * sn;
-          y[base + i + half] = hi * cs + lo * sn;
+    parallel_for(static_cast<std::size_t>(tokens), [&](std::size_t t0, std::size_t t1) {
+      for (int64_t t = static_cast<int64_t>(t0); t < static_cast<int64_t>(t1); ++t) {
+        const double pos = b[1].get(t);
+        for (int64_t i = 0; i < half; ++i) {
+          const double a = pos * std::pow(theta, -2.0 * static_cast<double>(i) / static_cast<double>(head_dim));
+          const double cs = std::cos(a), sn = std::sin(a);
+          for (int64_t h = 0; h < heads; ++h) {
+            const int64_t base = (t * heads + h) * head_dim;
+            const double lo = b[0].get(base + i), hi = b[0].get(base + i + half);
+            y[base + i] = lo * cs - hi * sn;
+            y[base + i + half] = hi * cs + lo * sn;
+          }
         }
       }
-    }
+    }, 64);
     return {y};
   }
 
@@ -109,16 +112,30 @@ class Rope final : public OpContract {
     compare_elementwise(y, want, {std::numeric_limits<double>::infinity(), 0}, r);
     const std::size_t head_dim = static_cast<std::size_t>(dim(c, "head_dim")), half = head_dim / 2;
     const double atol = tol.atol * rms(want);  // relative to the output's scale, as everywhere
-    for (std::size_t i = 0; i < y.numel(); ++i) {
-      const double got = y.get(i);
-      if (!std::isfinite(got) || !std::isfinite(want[i])) continue;  // judged above
-      const std::size_t partner = i % head_dim < half ? i + half : i - half;
-      if (std::fabs(got - want[i]) <= atol + tol.rtol * std::hypot(want[i], want[partner])) continue;
-      ++r.mismatches;
-      if (r.status == Status::ok) {
-        r.status = Status::mismatch;
-        r.detail = fmt::format("y[{}] = {} expected {} ({})", i, got, want[i], to_string(Status::mismatch));
+    // Slices in parallel (GPU prefill outputs hold 67 M elements); the first
+    // offending element overall is the smallest slice's first.
+    std::mutex mu;
+    int64_t mismatches = 0;
+    std::size_t first = y.numel();
+    parallel_for(y.numel(), [&](std::size_t lo, std::size_t hi) {
+      int64_t n = 0;
+      std::size_t f = y.numel();
+      for (std::size_t i = lo; i < hi; ++i) {
+        const double got = y.get(i);
+        if (!std::isfinite(got) || !std::isfinite(want[i])) continue;  // judged above
+        const std::size_t partner = i % head_dim < half ? i + half : i - half;
+        const double bound = atol + tol.rtol * std::sqrt(want[i] * want[i] + want[partner] * want[partner]);
+        if (std::fabs(got - want[i]) <= bound) continue;
+        if (n++ == 0) f = i;
       }
+      std::lock_guard lk(mu);
+      mismatches += n;
+      first = std::min(first, f);
+    });
+    r.mismatches += mismatches;
+    if (mismatches && r.status == Status::ok) {
+      r.status = Status::mismatch;
+      r.detail = element_detail("y", first, y.get(first), want[first], Status::mismatch);
     }
     return r;
   }

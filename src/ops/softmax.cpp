@@ -42,16 +42,18 @@ class Softmax final : public OpContract {
   std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {
     const int64_t rows = dim(c, "rows"), cols = dim(c, "cols");
     std::vector<double> y(static_cast<std::size_t>(rows * cols));
-    for (int64_t r = 0; r < rows; ++r) {
-      double mx = -INFINITY;
-      for (int64_t j = 0; j < cols; ++j) mx = std::max(mx, b[0].get(r * cols + j));
-      double sum = 0;
-      for (int64_t j = 0; j < cols; ++j) {
-        y[r * cols + j] = std::exp(b[0].get(r * cols + j) - mx);
-        sum += y[r * cols + j];
+    parallel_for(static_cast<std::size_t>(rows), [&](std::size_t lo, std::size_t hi) {
+      for (int64_t r = static_cast<int64_t>(lo); r < static_cast<int64_t>(hi); ++r) {
+        double mx = -INFINITY;
+        for (int64_t j = 0; j < cols; ++j) mx = std::max(mx, b[0].get(r * cols + j));
+        double sum = 0;
+        for (int64_t j = 0; j < cols; ++j) {
+          y[r * cols + j] = std::exp(b[0].get(r * cols + j) - mx);
+          sum += y[r * cols + j];
+        }
+        for (int64_t j = 0; j < cols; ++j) y[r * cols + j] /= sum;
       }
-      for (int64_t j = 0; j < cols; ++j) y[r * cols + j] /= sum;
-    }
+    }, 64);
     return {y};
   }
 

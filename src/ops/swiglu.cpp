@@ -41,10 +41,12 @@ class SwiGlu final : public OpContract {
   std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {
     const int64_t n = dim(c, "rows") * dim(c, "cols");
     std::vector<double> y(static_cast<std::size_t>(n));
-    for (int64_t i = 0; i < n; ++i) {
-      const double g = b[0].get(i);
-      y[i] = g / (1.0 + std::exp(-g)) * b[1].get(i);
-    }
+    parallel_for(static_cast<std::size_t>(n), [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i) {
+        const double g = b[0].get(i);
+        y[i] = g / (1.0 + std::exp(-g)) * b[1].get(i);
+      }
+    });
     return {y};
   }
 
