@@ -23,16 +23,22 @@ case $part in
 search)
   # Fixed budget, default settings otherwise: N_PREFILL variants per op at the
   # bf16 prefill shapes, N_DECODE at the bf16 decode shapes, then the norms and
-  # softmax in f32. Each run is cut off after its *_SECONDS (a device command
-  # has 10 minutes); what was recorded stays, a rerun with the same session resumes.
+  # softmax in f32. One run per op, each cut off after PREFILL_OP_SECONDS /
+  # DECODE_OP_SECONDS (a device command has 10 minutes), so a slow op cannot
+  # starve the rest; what was recorded stays, and a rerun with the same session resumes.
   np=${3:-48}
   nd=${4:-32}
-  timeout "${SEARCH_SECONDS:-240}" $foundry run --backend cuda -n "$np" --dtypes bf16 --shapes prefill \
-    --session-dir "$work/search"
-  timeout "${SEARCH_DECODE_SECONDS:-90}" $foundry run --backend cuda -n "$nd" --dtypes bf16 --shapes decode \
-    --session-dir "$work/search"
+  ops=$($foundry list --json | python3 -c "import json,sys; print(' '.join(o['name'] for o in json.load(sys.stdin) if o['templates'].get('cuda')))")
+  for op in $ops; do
+    timeout "${PREFILL_OP_SECONDS:-20}" $foundry run --backend cuda --ops "$op" -n "$np" --dtypes bf16 --shapes prefill \
+      --session-dir "$work/search" | tail -2
+  done
+  for op in $ops; do
+    timeout "${DECODE_OP_SECONDS:-6}" $foundry run --backend cuda --ops "$op" -n "$nd" --dtypes bf16 --shapes decode \
+      --session-dir "$work/search" | tail -2
+  done
   timeout "${SEARCH_F32_SECONDS:-60}" $foundry run --backend cuda -n "$np" --ops rmsnorm,layernorm,softmax --dtypes f32 \
-    --shapes decode,prefill --session-dir "$work/search"
+    --shapes decode,prefill --session-dir "$work/search" | tail -2
   cp "$work/search/attempts.ndjson" "$out/search.ndjson"
   cp "$work/search/session.json" "$out/search_session.json"
   python3 bench/template_status.py "$work/search"
@@ -50,7 +56,8 @@ rate)
   # The space both tools search: rmsnorm_vec with 16-byte f32 vectors and up to
   # 512 threads, 48 configurations (3 THREADS x 4 ROWS x 1 VEC x 4 ITEMS).
   mkdir -p "$work/tmpl-only/rmsnorm/cuda"
-  sed -e 's|^//   THREADS: .*|//   THREADS: [128, 256, 512]|' -e 's|^//   VEC: .*|//   VEC: [4]|' "$tmpl" \
+  sed -e 's|^//   THREADS: .*|//   THREADS: [128, 256, 512]|' -e 's|^//   VEC: .*|//   VEC: [4]|' \
+    -e 's|^//   ITEMS: .*|//   ITEMS: [1, 2, 4, 8]|' "$tmpl" \
     > "$work/tmpl-only/rmsnorm/cuda/rmsnorm_vec.cu"
   tmpl=$work/tmpl-only/rmsnorm/cuda/rmsnorm_vec.cu
   python3 - "$tmpl" "$work/space.json" <<'PY'

@@ -7,7 +7,7 @@
 //   THREADS: [128, 256, 512, 1024]
 //   ROWS: [1, 2, 4, 8]
 //   VEC: [4, 8]
-//   ITEMS: [1, 2, 4, 8]
+//   ITEMS: [1, 2, 4, 8, 16]
 // constraints:
 //   - THREADS * VEC * ITEMS <= 16384
 // launch:
