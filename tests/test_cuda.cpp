@@ -8,6 +8,8 @@
 #include "backends/cuda/cuda_api.hpp"
 #include "backends/cuda/cuda_backend.hpp"
 #include "cli_helpers.hpp"
+#include "ops/registry.hpp"
+#include "templates/template.hpp"
 
 using namespace foundry_test;
 using foundry::BuildResult;
@@ -99,6 +101,25 @@ TEST(CudaCompileOnly, EveryShippedCudaTemplateCompiles) {
   }
   EXPECT_EQ(tried, shipped);
   for (const auto& t : shipped) EXPECT_GE(compiled[t], 1) << t << " has no variant that compiles within limits";
+}
+
+// Another tuner (Kernel Tuner, bench/kernel_tuner_compare.py) takes a template
+// as `render --macros` with its knobs as #defines: no name in the prelude may
+// collide with a knob, in any shipped template.
+TEST(CudaCompileOnly, EveryCudaTemplateCompilesWithKnobsAsMacros) {
+  require_nvrtc();
+  foundry::CudaBackend backend("sm_90", scratch_dir("cache"));
+  int n = 0;
+  for (const auto& t : foundry::discover_templates(foundry::default_template_root())) {
+    if (t.backend != "cuda") continue;
+    std::string defines;
+    for (const auto& k : t.knobs) defines += "#define " + k.name + " " + std::to_string(k.domain.front()) + "\n";
+    const auto& op = foundry::Registry::instance().get(t.op);
+    BuildResult r = backend.compile(defines + backend.assemble(op, foundry::DType::f32, foundry::render_macros(t)), {});
+    EXPECT_TRUE(r.ok) << t.id << ":\n" << r.log;
+    ++n;
+  }
+  EXPECT_GE(n, 36);
 }
 
 TEST(CudaList, BackendsSaysWhatIsUsableAndWhyNot) {

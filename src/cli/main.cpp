@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
-#include <regex>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -94,7 +93,7 @@ int cmd_render(const std::filesystem::path& root, const std::string& backend_nam
   if (!dtype) throw std::invalid_argument(fmt::format("--dtype {}: expected f32, f16 or bf16", dtype_name));
   std::string body;
   if (macros) {
-    body = std::regex_replace(t->body, std::regex(R"(\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\})"), "$1");
+    body = render_macros(*t);
   } else {
     Knobs knobs;
     for (const auto& k : t->knobs) knobs[k.name] = k.domain.front();

@@ -171,6 +171,10 @@ fs::path default_template_root() {
   return fs::path(FOUNDRY_SOURCE_DIR) / "templates";
 }
 
+std::string render_macros(const KernelTemplate& t) {
+  return std::regex_replace(t.body, std::regex(R"(\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\})"), "$1");
+}
+
 std::string render(const KernelTemplate& t, const Knobs& knobs) {
   for (const auto& k : t.knobs)
     if (!knobs.count(k.name)) throw std::runtime_error(fmt::format("{}: knob {} has no value", t.path.string(), k.name));

@@ -47,6 +47,9 @@ std::filesystem::path default_template_root();
 
 // Substitutes {{KNOB}} placeholders. Throws naming file:line on an unknown one.
 std::string render(const KernelTemplate& t, const Knobs& knobs);
+// Leaves every {{KNOB}} as the bare identifier KNOB, for a tool that supplies
+// knobs as preprocessor definitions (#define KNOB value).
+std::string render_macros(const KernelTemplate& t);
 
 // Symbols visible to constraint and launch expressions: shape sizes and knobs.
 Symbols expression_symbols(const Shape& shape, const Knobs& knobs);

@@ -3,9 +3,9 @@
 //   T                        storage type of the candidate dtype (float, __half, __nv_bfloat16)
 //   to_f(T) / from_f(float)  load as float / store from float (round-to-nearest-even)
 //   FOUNDRY_RESTRICT         restrict qualifier for pointer parameters
-//   Vec<N>, load_vec<N>, store_vec<N>
-//                            N consecutive elements as one aligned access
-//                            (16 bytes when N * sizeof(T) == 16)
+//   Vec<Len>, load_vec<Len>, store_vec<Len>
+//                            Len consecutive elements as one aligned access
+//                            (16 bytes when Len * sizeof(T) == 16)
 //   warp_sum / warp_max      butterfly reductions over the 32 lanes of a warp
 //   block_sum / block_max    reductions over the whole block (blockDim.x a
 //                            multiple of 32, at most 1024), result in every thread
@@ -58,22 +58,22 @@ static __device__ __forceinline__ T from_f(float f) { return __float2bfloat16_rn
 #error "rendered kernel lacks a FOUNDRY_DTYPE_* define"
 #endif
 
-// N consecutive elements moved as one access; the caller guarantees alignment
-// of N * sizeof(T) bytes (rows whose length is a multiple of N, base pointers
+// Len consecutive elements moved as one access; the caller guarantees alignment
+// of Len * sizeof(T) bytes (rows whose length is a multiple of Len, base pointers
 // from the allocator are 256-byte aligned).
-template <int N>
-struct alignas(N * sizeof(T)) Vec {
-  T v[N];
+template <int Len>
+struct alignas(Len * sizeof(T)) Vec {
+  T v[Len];
 };
 
-template <int N>
-static __device__ __forceinline__ Vec<N> load_vec(const T* p) {
-  return *reinterpret_cast<const Vec<N>*>(p);
+template <int Len>
+static __device__ __forceinline__ Vec<Len> load_vec(const T* p) {
+  return *reinterpret_cast<const Vec<Len>*>(p);
 }
 
-template <int N>
-static __device__ __forceinline__ void store_vec(T* p, const Vec<N>& v) {
-  *reinterpret_cast<Vec<N>*>(p) = v;
+template <int Len>
+static __device__ __forceinline__ void store_vec(T* p, const Vec<Len>& v) {
+  *reinterpret_cast<Vec<Len>*>(p) = v;
 }
 
 static __device__ __forceinline__ float warp_sum(float v) {
@@ -88,11 +88,11 @@ static __device__ __forceinline__ float warp_max(float v) {
   return v;
 }
 
-// Raw<B>: B bytes of a row moved as one access (two 16-byte halves when
-// B = 32), loaded through the read-only path; store(p, cs) with cs true uses
+// Raw<Bytes>: Bytes bytes of a row moved as one access (two 16-byte halves when
+// Bytes = 32), loaded through the read-only path; store(p, cs) with cs true uses
 // the evict-first (.cs) hint so written rows do not push inputs out of L2.
-// The copy templates pick B = VEC * sizeof(T).
-template <int B>
+// The copy templates pick Bytes = Width * sizeof(T).
+template <int Bytes>
 struct Raw;
 template <>
 struct Raw<4> {
@@ -177,8 +177,8 @@ static __device__ __forceinline__ float block_max(float v) {
   return warp_max(v);
 }
 
-// CsWord<B>::t: the B-byte word (B = 2, 4, 8, 16) moved by one evict-first (__ldcs/__stcs) access.
-template <int B>
+// CsWord<Bytes>::t: the Bytes-byte word (Bytes = 2, 4, 8, 16) moved by one evict-first (__ldcs/__stcs) access.
+template <int Bytes>
 struct CsWord;
 template <>
 struct CsWord<2> { typedef unsigned short t; };
@@ -189,96 +189,96 @@ struct CsWord<8> { typedef uint2 t; };
 template <>
 struct CsWord<16> { typedef uint4 t; };
 
-// load_vec_cs<N, CS> / store_vec_cs<N, CS>: load_vec / store_vec, as evict-first (.cs) accesses when CS
+// load_vec_cs<Len, Cs> / store_vec_cs<Len, Cs>: load_vec / store_vec, as evict-first (.cs) accesses when Cs
 // (a template's STREAM knob); vectors over 16 bytes go as 16-byte pieces.
-template <int N, int CS>
-static __device__ __forceinline__ Vec<N> load_vec_cs(const T* p) {
-  if constexpr (CS) {
-    constexpr int B = N * (int)sizeof(T);
-    Vec<N> v;
-    if constexpr (B > 16) {
+template <int Len, int Cs>
+static __device__ __forceinline__ Vec<Len> load_vec_cs(const T* p) {
+  if constexpr (Cs) {
+    constexpr int Bytes = Len * (int)sizeof(T);
+    Vec<Len> v;
+    if constexpr (Bytes > 16) {
 #pragma unroll
-      for (int k = 0; k < B / 16; ++k) reinterpret_cast<uint4*>(&v)[k] = __ldcs(reinterpret_cast<const uint4*>(p) + k);
+      for (int k = 0; k < Bytes / 16; ++k) reinterpret_cast<uint4*>(&v)[k] = __ldcs(reinterpret_cast<const uint4*>(p) + k);
     } else {
-      typedef typename CsWord<B>::t R;
+      typedef typename CsWord<Bytes>::t R;
       *reinterpret_cast<R*>(&v) = __ldcs(reinterpret_cast<const R*>(p));
     }
     return v;
   } else {
-    return load_vec<N>(p);
+    return load_vec<Len>(p);
   }
 }
 
-template <int N, int CS>
-static __device__ __forceinline__ void store_vec_cs(T* p, const Vec<N>& v) {
-  if constexpr (CS) {
-    constexpr int B = N * (int)sizeof(T);
-    if constexpr (B > 16) {
+template <int Len, int Cs>
+static __device__ __forceinline__ void store_vec_cs(T* p, const Vec<Len>& v) {
+  if constexpr (Cs) {
+    constexpr int Bytes = Len * (int)sizeof(T);
+    if constexpr (Bytes > 16) {
 #pragma unroll
-      for (int k = 0; k < B / 16; ++k) __stcs(reinterpret_cast<uint4*>(p) + k, reinterpret_cast<const uint4*>(&v)[k]);
+      for (int k = 0; k < Bytes / 16; ++k) __stcs(reinterpret_cast<uint4*>(p) + k, reinterpret_cast<const uint4*>(&v)[k]);
     } else {
-      typedef typename CsWord<B>::t R;
+      typedef typename CsWord<Bytes>::t R;
       __stcs(reinterpret_cast<R*>(p), *reinterpret_cast<const R*>(&v));
     }
   } else {
-    store_vec<N>(p, v);
+    store_vec<Len>(p, v);
   }
 }
 
-// Row groups: a block of rows handled by TPR consecutive threads each (TPR a power of two, 2..1024).
-// rowgroup_reduce<TPR, MAX>: max (MAX) or sum over the TPR threads of one row, result in all of them;
-// red is __shared__ float[blockDim.x / 32] (unused when TPR <= 32). Every thread of the block must
-// call it (it contains __syncthreads when TPR > 32).
-template <int TPR, bool MAX>
+// Row groups: a block of rows handled by Tpr consecutive threads each (Tpr a power of two, 2..1024).
+// rowgroup_reduce<Tpr, IsMax>: max (IsMax) or sum over the Tpr threads of one row, result in all of them;
+// red is __shared__ float[blockDim.x / 32] (unused when Tpr <= 32). Every thread of the block must
+// call it (it contains __syncthreads when Tpr > 32).
+template <int Tpr, bool IsMax>
 static __device__ __forceinline__ float rowgroup_reduce(float v, float* red) {
-  constexpr int kW = TPR < 32 ? TPR : 32;
+  constexpr int kW = Tpr < 32 ? Tpr : 32;
 #pragma unroll
   for (int o = kW / 2; o > 0; o >>= 1) {
     const float u = __shfl_xor_sync(0xffffffffu, v, o);
-    v = MAX ? fmaxf(v, u) : v + u;
+    v = IsMax ? fmaxf(v, u) : v + u;
   }
-  if constexpr (TPR > 32) {
-    constexpr int kWpr = TPR / 32;  // warps per row
+  if constexpr (Tpr > 32) {
+    constexpr int kWpr = Tpr / 32;  // warps per row
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     __syncthreads();  // earlier readers of red[] are done
     if (lane == 0) red[warp] = v;
     __syncthreads();
-    v = lane < kWpr ? red[(warp / kWpr) * kWpr + lane] : (MAX ? -INFINITY : 0.0f);
+    v = lane < kWpr ? red[(warp / kWpr) * kWpr + lane] : (IsMax ? -INFINITY : 0.0f);
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) {
       const float u = __shfl_xor_sync(0xffffffffu, v, o);
-      v = MAX ? fmaxf(v, u) : v + u;
+      v = IsMax ? fmaxf(v, u) : v + u;
     }
   }
   return v;
 }
 
-// rowgroup_col<TPR, VEC>: first column of item i of row thread t, base + (i*TPR + t)*VEC (VEC columns per item).
-template <int TPR, int VEC>
+// rowgroup_col<Tpr, Width>: first column of item i of row thread t, base + (i*Tpr + t)*Width (Width columns per item).
+template <int Tpr, int Width>
 static __device__ __forceinline__ int64_t rowgroup_col(int64_t base, int i, int t) {
-  return base + (int64_t)(i * TPR + t) * VEC;
+  return base + (int64_t)(i * Tpr + t) * Width;
 }
 
-// rowgroup_load<TPR, VEC, ITEMS, ALIGNED>: a row thread's ITEMS items of row p from column base as
-// float, VEC-wide when ALIGNED (cols % VEC == 0); columns past the row, or all when !active, read as fill.
-template <int TPR, int VEC, int ITEMS, bool ALIGNED>
+// rowgroup_load<Tpr, Width, Items, Aligned>: a row thread's Items items of row p from column base as
+// float, Width-wide when Aligned (cols % Width == 0); columns past the row, or all when !active, read as fill.
+template <int Tpr, int Width, int Items, bool Aligned>
 static __device__ __forceinline__ void rowgroup_load(const T* p, int64_t base, int64_t cols, int t, bool active,
-                                                     float (&v)[ITEMS][VEC], float fill) {
+                                                     float (&v)[Items][Width], float fill) {
 #pragma unroll
-  for (int i = 0; i < ITEMS; ++i) {
-    const int64_t c0 = rowgroup_col<TPR, VEC>(base, i, t);
-    if constexpr (ALIGNED) {
+  for (int i = 0; i < Items; ++i) {
+    const int64_t c0 = rowgroup_col<Tpr, Width>(base, i, t);
+    if constexpr (Aligned) {
       if (active && c0 < cols) {
-        const Vec<VEC> u = load_vec<VEC>(p + c0);
+        const Vec<Width> u = load_vec<Width>(p + c0);
 #pragma unroll
-        for (int e = 0; e < VEC; ++e) v[i][e] = to_f(u.v[e]);
+        for (int e = 0; e < Width; ++e) v[i][e] = to_f(u.v[e]);
       } else {
 #pragma unroll
-        for (int e = 0; e < VEC; ++e) v[i][e] = fill;
+        for (int e = 0; e < Width; ++e) v[i][e] = fill;
       }
     } else {
 #pragma unroll
-      for (int e = 0; e < VEC; ++e) v[i][e] = (active && c0 + e < cols) ? to_f(p[c0 + e]) : fill;
+      for (int e = 0; e < Width; ++e) v[i][e] = (active && c0 + e < cols) ? to_f(p[c0 + e]) : fill;
     }
   }
 }
@@ -288,12 +288,12 @@ static __device__ __forceinline__ bool ranks_above(float v, int c, float bv, int
   return v > bv || (v == bv && c < bc);
 }
 
-// lanes_argmax<LANES>: the (wv, wc) pair that ranks first over LANES consecutive lanes (a power of two
+// lanes_argmax<Lanes>: the (wv, wc) pair that ranks first over Lanes consecutive lanes (a power of two
 // up to 32, all lanes of the warp calling), left in every one of them.
-template <int LANES>
+template <int Lanes>
 static __device__ __forceinline__ void lanes_argmax(float& wv, int& wc) {
 #pragma unroll
-  for (int o = LANES / 2; o > 0; o >>= 1) {
+  for (int o = Lanes / 2; o > 0; o >>= 1) {
     const float ov = __shfl_xor_sync(0xffffffffu, wv, o);
     const int oc = __shfl_xor_sync(0xffffffffu, wc, o);
     if (ranks_above(ov, oc, wv, wc)) {
@@ -305,37 +305,37 @@ static __device__ __forceinline__ void lanes_argmax(float& wv, int& wc) {
 
 // Grouped GEMM: expert g owns rows [offsets[g], offsets[g+1]) clamped to
 // [0, total_rows]; rows outside every group are zero in the reference. The
-// whole grid (THREADS per block) writes those zeros.
+// whole grid (Threads per block) writes those zeros.
 static __device__ __forceinline__ int64_t grouped_clamp_row(int64_t v, int64_t total_rows) {
   return v < 0 ? (int64_t)0 : (v > total_rows ? total_rows : v);
 }
 
-template <int THREADS>
+template <int Threads>
 static __device__ __forceinline__ void grouped_zero_loose_rows(T* y, const int32_t* offsets, int64_t total_rows,
                                                                int64_t experts, int64_t n_dim) {
   const int64_t first = grouped_clamp_row(offsets[0], total_rows);
   int64_t last = grouped_clamp_row(offsets[experts], total_rows);
   if (last < first) last = first;
   const int64_t loose = (first + total_rows - last) * n_dim;
-  for (int64_t q = (int64_t)blockIdx.x * THREADS + threadIdx.x; q < loose; q += (int64_t)gridDim.x * THREADS) {
+  for (int64_t q = (int64_t)blockIdx.x * Threads + threadIdx.x; q < loose; q += (int64_t)gridDim.x * Threads) {
     const int64_t u = q / n_dim, row = u < first ? u : last + (u - first);
     y[row * n_dim + q % n_dim] = from_f(0.0f);
   }
 }
 
-// Grouped GEMM m-tiles: group g takes cdiv(its rows, BM) tiles, in order.
+// Grouped GEMM m-tiles: group g takes cdiv(its rows, Bm) tiles, in order.
 // The expert of m-tile mt (its first row and row count through row0/rows),
 // or -1 past the last group's tiles.
-template <int BM>
+template <int Bm>
 static __device__ __forceinline__ int64_t grouped_tile_expert(const int32_t* offsets, int64_t total_rows,
                                                               int64_t experts, int64_t mt, int64_t* row0, int* rows) {
   int64_t seen = 0;
   for (int64_t g = 0; g < experts; ++g) {
     const int64_t lo = grouped_clamp_row(offsets[g], total_rows), hi = grouped_clamp_row(offsets[g + 1], total_rows);
-    const int64_t mine = hi > lo ? (hi - lo + BM - 1) / BM : 0;
+    const int64_t mine = hi > lo ? (hi - lo + Bm - 1) / Bm : 0;
     if (mt < seen + mine) {
-      *row0 = lo + (mt - seen) * BM;
-      *rows = (int)(hi - *row0 < BM ? hi - *row0 : BM);
+      *row0 = lo + (mt - seen) * Bm;
+      *rows = (int)(hi - *row0 < Bm ? hi - *row0 : Bm);
       return g;
     }
     seen += mine;

@@ -17,13 +17,10 @@
 // ---
 #define FOUNDRY_LAUNCH_BOUNDS __launch_bounds__({{THREADS}})
 
-// Raw<B> (prelude): B bytes per access, read-only loads, optional evict-first stores.
+// Raw<Bytes> (prelude): Bytes bytes per access, read-only loads, optional evict-first stores.
 
-#define VEC {{VEC}}
-#define ROWS {{ROWS}}
-#define GROUP ({{THREADS}} / ROWS)
-#define UNROLL {{UNROLL}}
-typedef Raw<VEC * (int)sizeof(T)> R;
+#define GROUP ({{THREADS}} / {{ROWS}})
+typedef Raw<{{VEC}} * (int)sizeof(T)> R;
 
 __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT k_new, const T* FOUNDRY_RESTRICT v_new,
                                        const int32_t* FOUNDRY_RESTRICT slots, T* FOUNDRY_RESTRICT k_cache,
@@ -31,23 +28,23 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT k_new, const T*
                                        int64_t width) {
   (void)cache_slots;
   const int g = threadIdx.x / GROUP, lane = threadIdx.x % GROUP;
-  const int nv = (int)(width / VEC);  // accesses per row
+  const int nv = (int)(width / {{VEC}});  // accesses per row
   // Row r: token r / 2, keys when r is even, values when odd.
-  for (int64_t r = (int64_t)blockIdx.x * ROWS + g; r < 2 * tokens; r += (int64_t)gridDim.x * ROWS) {
+  for (int64_t r = (int64_t)blockIdx.x * {{ROWS}} + g; r < 2 * tokens; r += (int64_t)gridDim.x * {{ROWS}}) {
     const int64_t t = r >> 1;
     const bool val = (r & 1) != 0;
     const T* s = (val ? v_new : k_new) + t * width;
     T* d = (val ? v_cache : k_cache) + (int64_t)__ldg(slots + t) * width;
     // UNROLL is the unrolling: keep the compiler from unrolling further.
 #pragma unroll 1
-    for (int v0 = lane; v0 < nv; v0 += GROUP * UNROLL) {
-      R x[UNROLL];
+    for (int v0 = lane; v0 < nv; v0 += GROUP * {{UNROLL}}) {
+      R x[{{UNROLL}}];
 #pragma unroll
-      for (int u = 0; u < UNROLL; ++u)
-        if (v0 + u * GROUP < nv) x[u] = R::load(s + (int64_t)(v0 + u * GROUP) * VEC);
+      for (int u = 0; u < {{UNROLL}}; ++u)
+        if (v0 + u * GROUP < nv) x[u] = R::load(s + (int64_t)(v0 + u * GROUP) * {{VEC}});
 #pragma unroll
-      for (int u = 0; u < UNROLL; ++u)
-        if (v0 + u * GROUP < nv) x[u].store(d + (int64_t)(v0 + u * GROUP) * VEC, {{CS}});
+      for (int u = 0; u < {{UNROLL}}; ++u)
+        if (v0 + u * GROUP < nv) x[u].store(d + (int64_t)(v0 + u * GROUP) * {{VEC}}, {{CS}});
     }
   }
 }

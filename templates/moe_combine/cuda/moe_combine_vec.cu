@@ -18,26 +18,23 @@
 // ---
 #define FOUNDRY_LAUNCH_BOUNDS __launch_bounds__({{THREADS}}, 1)
 
-// Raw<B> (prelude): B bytes per access, read-only loads, optional evict-first stores.
+// Raw<Bytes> (prelude): Bytes bytes per access, read-only loads, optional evict-first stores.
 
-#define VEC {{VEC}}
-#define ROWS {{ROWS}}
-#define GROUP ({{THREADS}} / ROWS)
-#define KB {{KB}}
-typedef Raw<VEC * (int)sizeof(T)> R;
+#define GROUP ({{THREADS}} / {{ROWS}})
+typedef Raw<{{VEC}} * (int)sizeof(T)> R;
 
 // acc[q] += w * x[q] over the VEC elements of one access.
 static __device__ __forceinline__ void fma_vec(float* acc, float w, const R& x) {
   const T* e = reinterpret_cast<const T*>(&x);
 #pragma unroll
-  for (int q = 0; q < VEC; ++q) acc[q] = fmaf(w, to_f(e[q]), acc[q]);
+  for (int q = 0; q < {{VEC}}; ++q) acc[q] = fmaf(w, to_f(e[q]), acc[q]);
 }
 
 static __device__ __forceinline__ void store_acc(T* p, const float* acc) {
   R y;
   T* e = reinterpret_cast<T*>(&y);
 #pragma unroll
-  for (int q = 0; q < VEC; ++q) e[q] = from_f(acc[q]);
+  for (int q = 0; q < {{VEC}}; ++q) e[q] = from_f(acc[q]);
   y.store(p, {{CS}});
 }
 
@@ -48,13 +45,13 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT y_sorted, const
   // groups' offsets) the topk weights.
   extern __shared__ int64_t smem_off[];
   const int k = (int)topk;
-  float* smem_w = reinterpret_cast<float*>(smem_off + ROWS * k);
+  float* smem_w = reinterpret_cast<float*>(smem_off + {{ROWS}} * k);
   const int g = threadIdx.x / GROUP, lane = threadIdx.x % GROUP;
-  const int nv = (int)(hidden / VEC);  // accesses per row
+  const int nv = (int)(hidden / {{VEC}});  // accesses per row
   int64_t* off = smem_off + g * k;
   float* wt = smem_w + g * k;
   // The trip count is the same for the whole block (barriers inside).
-  for (int64_t t0 = (int64_t)blockIdx.x * ROWS; t0 < tokens; t0 += (int64_t)gridDim.x * ROWS) {
+  for (int64_t t0 = (int64_t)blockIdx.x * {{ROWS}}; t0 < tokens; t0 += (int64_t)gridDim.x * {{ROWS}}) {
     const int64_t t = t0 + g;
     const bool live = t < tokens;
     if (live)
@@ -67,21 +64,21 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT y_sorted, const
       T* o = out + t * hidden;
 #pragma unroll 1
       for (int v = lane; v < nv; v += GROUP) {
-        const T* y = y_sorted + (int64_t)v * VEC;
-        float acc[VEC];
+        const T* y = y_sorted + (int64_t)v * {{VEC}};
+        float acc[{{VEC}}];
 #pragma unroll
-        for (int q = 0; q < VEC; ++q) acc[q] = 0.0f;
+        for (int q = 0; q < {{VEC}}; ++q) acc[q] = 0.0f;
 #pragma unroll 1
-        for (int j0 = 0; j0 < k; j0 += KB) {
-          R x[KB];
+        for (int j0 = 0; j0 < k; j0 += {{KB}}) {
+          R x[{{KB}}];
 #pragma unroll
-          for (int u = 0; u < KB; ++u)
+          for (int u = 0; u < {{KB}}; ++u)
             if (j0 + u < k) x[u] = R::load(y + off[j0 + u]);
 #pragma unroll
-          for (int u = 0; u < KB; ++u)
+          for (int u = 0; u < {{KB}}; ++u)
             if (j0 + u < k) fma_vec(acc, wt[j0 + u], x[u]);
         }
-        store_acc(o + (int64_t)v * VEC, acc);
+        store_acc(o + (int64_t)v * {{VEC}}, acc);
       }
     }
     __syncthreads();  // the next tokens' offsets overwrite these

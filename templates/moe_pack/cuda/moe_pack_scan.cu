@@ -14,9 +14,7 @@
 //   smem: (experts * THREADS / 32 + 32) * 4
 // ---
 #define FOUNDRY_LAUNCH_BOUNDS __launch_bounds__({{THREADS}})
-#define THREADS {{THREADS}}
-#define WARPS (THREADS / 32)
-#define ITEMS {{ITEMS}}
+#define WARPS ({{THREADS}} / 32)
 
 __device__ __forceinline__ void kernel(const int32_t* FOUNDRY_RESTRICT expert_ids, int32_t* FOUNDRY_RESTRICT expert_offsets,
                                        int32_t* FOUNDRY_RESTRICT sorted_slots, int64_t tokens, int64_t experts,
@@ -31,7 +29,7 @@ __device__ __forceinline__ void kernel(const int32_t* FOUNDRY_RESTRICT expert_id
   const int tid = threadIdx.x, w = tid >> 5, lane = tid & 31;
   const unsigned below = (1u << lane) - 1u;
 
-  for (int i = tid; i < len; i += THREADS) cnt[i] = 0;
+  for (int i = tid; i < len; i += {{THREADS}}) cnt[i] = 0;
   __syncthreads();
 
   // Warp w's slots: [s0, s1), whole 32-slot rows except at the end of the slots.
@@ -39,22 +37,22 @@ __device__ __forceinline__ void kernel(const int32_t* FOUNDRY_RESTRICT expert_id
   const int s0 = min(w * seg, n), s1 = min(s0 + seg, n);
 
   // Pass 1: counts per (expert, warp).
-  for (int b = s0; b < s1; b += 32 * ITEMS) {
-    int e[ITEMS];
+  for (int b = s0; b < s1; b += 32 * {{ITEMS}}) {
+    int e[{{ITEMS}}];
 #pragma unroll
-    for (int u = 0; u < ITEMS; ++u) {
+    for (int u = 0; u < {{ITEMS}}; ++u) {
       const int s = b + u * 32 + lane;
       e[u] = s < s1 ? __ldg(expert_ids + s) : -1;
     }
 #pragma unroll
-    for (int u = 0; u < ITEMS; ++u)
+    for (int u = 0; u < {{ITEMS}}; ++u)
       if (e[u] >= 0) atomicAdd(&cnt[e[u] * WARPS + w], 1);
   }
   __syncthreads();
 
   // Block-wide exclusive scan of cnt: each thread owns a contiguous piece.
   {
-    const int per = (len + THREADS - 1) / THREADS;
+    const int per = (len + {{THREADS}} - 1) / {{THREADS}};
     const int k0 = min(tid * per, len), k1 = min(k0 + per, len);
     int local = 0;
     for (int i = k0; i < k1; ++i) local += cnt[i];
@@ -86,19 +84,19 @@ __device__ __forceinline__ void kernel(const int32_t* FOUNDRY_RESTRICT expert_id
   }
   __syncthreads();
 
-  for (int e = tid; e < ne; e += THREADS) expert_offsets[e] = cnt[e * WARPS];
+  for (int e = tid; e < ne; e += {{THREADS}}) expert_offsets[e] = cnt[e * WARPS];
   if (tid == 0) expert_offsets[ne] = n;
 
   // Pass 2: stable scatter, one 32-slot row of the warp at a time.
-  for (int b = s0; b < s1; b += 32 * ITEMS) {
-    int e[ITEMS];
+  for (int b = s0; b < s1; b += 32 * {{ITEMS}}) {
+    int e[{{ITEMS}}];
 #pragma unroll
-    for (int u = 0; u < ITEMS; ++u) {
+    for (int u = 0; u < {{ITEMS}}; ++u) {
       const int s = b + u * 32 + lane;
       e[u] = s < s1 ? __ldg(expert_ids + s) : -1;
     }
 #pragma unroll
-    for (int u = 0; u < ITEMS; ++u) {
+    for (int u = 0; u < {{ITEMS}}; ++u) {
       // Lanes past s1 carry -1 and match only each other.
       const unsigned peers = __match_any_sync(0xffffffffu, e[u]);
       const bool leader = (peers & below) == 0;

@@ -17,32 +17,29 @@
 // ---
 #define FOUNDRY_LAUNCH_BOUNDS __launch_bounds__({{THREADS}})
 
-// Raw<B> (prelude): B bytes per access, read-only loads, optional evict-first stores.
+// Raw<Bytes> (prelude): Bytes bytes per access, read-only loads, optional evict-first stores.
 
-#define VEC {{VEC}}
-#define ROWS {{ROWS}}
-#define GROUP ({{THREADS}} / ROWS)
-#define UNROLL {{UNROLL}}
-typedef Raw<VEC * (int)sizeof(T)> R;
+#define GROUP ({{THREADS}} / {{ROWS}})
+typedef Raw<{{VEC}} * (int)sizeof(T)> R;
 
 __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT src, const int32_t* FOUNDRY_RESTRICT idx,
                                        T* FOUNDRY_RESTRICT dst, int64_t vocab, int64_t n, int64_t cols) {
   (void)vocab;
   const int g = threadIdx.x / GROUP, lane = threadIdx.x % GROUP;
-  const int nv = (int)(cols / VEC);  // accesses per row
-  for (int64_t i = (int64_t)blockIdx.x * ROWS + g; i < n; i += (int64_t)gridDim.x * ROWS) {
+  const int nv = (int)(cols / {{VEC}});  // accesses per row
+  for (int64_t i = (int64_t)blockIdx.x * {{ROWS}} + g; i < n; i += (int64_t)gridDim.x * {{ROWS}}) {
     const T* s = src + i * cols;
     T* d = dst + (int64_t)__ldg(idx + i) * cols;
     // UNROLL is the unrolling: keep the compiler from unrolling further.
 #pragma unroll 1
-    for (int v0 = lane; v0 < nv; v0 += GROUP * UNROLL) {
-      R r[UNROLL];
+    for (int v0 = lane; v0 < nv; v0 += GROUP * {{UNROLL}}) {
+      R r[{{UNROLL}}];
 #pragma unroll
-      for (int u = 0; u < UNROLL; ++u)
-        if (v0 + u * GROUP < nv) r[u] = R::load(s + (int64_t)(v0 + u * GROUP) * VEC);
+      for (int u = 0; u < {{UNROLL}}; ++u)
+        if (v0 + u * GROUP < nv) r[u] = R::load(s + (int64_t)(v0 + u * GROUP) * {{VEC}});
 #pragma unroll
-      for (int u = 0; u < UNROLL; ++u)
-        if (v0 + u * GROUP < nv) r[u].store(d + (int64_t)(v0 + u * GROUP) * VEC, {{CS}});
+      for (int u = 0; u < {{UNROLL}}; ++u)
+        if (v0 + u * GROUP < nv) r[u].store(d + (int64_t)(v0 + u * GROUP) * {{VEC}}, {{CS}});
     }
   }
 }
