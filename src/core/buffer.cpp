@@ -1,5 +1,7 @@
 #include "core/buffer.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -66,13 +68,25 @@ HostBuffer::HostBuffer(std::string name, Elem elem, std::vector<int64_t> dims)
     if (d < 0) throw std::invalid_argument("buffer " + name_ + ": negative dimension");
     numel_ *= static_cast<std::size_t>(d);
   }
-  // 64-byte alignment so vectorised kernels may use aligned loads at row starts.
+  // 64-byte alignment so vectorised kernels may use aligned loads at row starts
+  // (mappings are page-aligned). Contents start zeroed either way.
   std::size_t bytes_alloc = ((bytes() + 63) / 64) * 64;
   if (bytes_alloc == 0) bytes_alloc = 64;
+  if (bytes_alloc >= (std::size_t{1} << 20)) {
+    void* p = mmap(nullptr, bytes_alloc, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    data_ = std::unique_ptr<void, Free>(p, Free{bytes_alloc});
+    return;
+  }
   void* p = std::aligned_alloc(64, bytes_alloc);
   if (!p) throw std::bad_alloc();
   std::memset(p, 0, bytes_alloc);
   data_.reset(p);
+}
+
+void HostBuffer::Free::operator()(void* p) const {
+  if (mapped) munmap(p, mapped);
+  else std::free(p);
 }
 
 double HostBuffer::get(std::size_t i) const {

@@ -47,7 +47,15 @@ class HostBuffer {
   Elem elem_ = Elem::f32;
   std::vector<int64_t> dims_;
   std::size_t numel_ = 0;
-  struct Free { void operator()(void* p) const { std::free(p); } };
+  // Large buffers are anonymous mappings: zero pages the kernel hands out on
+  // first touch, so a buffer nobody writes (an output's host copy while the
+  // GPU checks it in place) costs nothing.
+  struct Free {
+    Free() : mapped(0) {}
+    explicit Free(std::size_t bytes) : mapped(bytes) {}
+    void operator()(void* p) const;
+    std::size_t mapped;  // bytes mapped, or 0 for heap memory
+  };
   std::unique_ptr<void, Free> data_;
 };
 

@@ -39,7 +39,7 @@ class Dequantize final : public OpContract {
       for (int64_t r = static_cast<int64_t>(lo); r < static_cast<int64_t>(hi); ++r)
         for (int64_t j = 0; j < cols; ++j) y[r * cols + j] = b[0].get(r * cols + j) * b[1].get(r);
     }, 64);
-    return {y};
+    return reference_outputs(y);
   }
 
   Traffic traffic(const Case& c) const override {

@@ -41,7 +41,7 @@ class Dropout final : public OpContract {
       for (std::size_t i = lo; i < hi; ++i)
         y[i] = foundry_dropout_keep(foundry_philox_u32(seed, i), threshold) ? b[0].get(i) * scale : 0.0;
     });
-    return {y};
+    return reference_outputs(y);
   }
 
   Traffic traffic(const Case& c) const override {

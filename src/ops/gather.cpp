@@ -43,7 +43,7 @@ class Gather final : public OpContract {
       const auto row = static_cast<int64_t>(b[1].get(i));
       for (int64_t j = 0; j < cols; ++j) out[i * cols + j] = b[0].get(row * cols + j);
     }
-    return {out};
+    return reference_outputs(out);
   }
 
   Traffic traffic(const Case& c) const override {

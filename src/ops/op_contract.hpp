@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/buffer.hpp"
@@ -136,6 +137,16 @@ class OpContract {
   int64_t dim(const Case& c, const std::string& symbol) const;
   double param(const Case& c, const std::string& p) const;
 };
+
+// A reference's outputs, moved in: an initializer list ({y}) would copy each
+// (half a gigabyte at GPU prefill sizes, into fresh pages).
+template <typename... V>
+std::vector<std::vector<double>> reference_outputs(V&&... v) {
+  std::vector<std::vector<double>> out;
+  out.reserve(sizeof...(v));
+  (out.push_back(std::move(v)), ...);
+  return out;
+}
 
 // The shapes most [rows, cols] ops share: decode rows 1-32 of 4096-8192
 // columns, a 4096 x 4096 prefill, and odd sizes (7 x 1031, 33 x 3, 129 x 4097).

@@ -46,7 +46,7 @@ class Scatter final : public OpContract {
       const auto row = static_cast<int64_t>(b[1].get(i));
       for (int64_t j = 0; j < cols; ++j) dst[row * cols + j] = b[0].get(i * cols + j);
     }
-    return {dst};
+    return reference_outputs(dst);
   }
 
   Traffic traffic(const Case& c) const override {

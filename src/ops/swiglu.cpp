@@ -47,7 +47,7 @@ class SwiGlu final : public OpContract {
         y[i] = g / (1.0 + std::exp(-g)) * b[1].get(i);
       }
     });
-    return {y};
+    return reference_outputs(y);
   }
 
   Traffic traffic(const Case& c) const override {

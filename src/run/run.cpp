@@ -365,14 +365,21 @@ RunSummary run(const RunConfig& cfg) {
   // cpu: compile, then time with nothing else running. cuda: the next batch
   // compiles on the host while the GPU checks and times this one.
   const bool overlap = cfg.backend == "cuda";
-  std::vector<Job> current = compile_batch(0, std::min(plan.size(), batch));
-  for (std::size_t b0 = batch; b0 < plan.size() + batch; b0 += batch) {
+  // There the first batch is one round of compiles, so the worker starts on the
+  // first case's inputs and references while the rest compiles.
+  std::vector<std::size_t> bounds{0};
+  for (std::size_t b = overlap ? std::min(batch, static_cast<std::size_t>(jobs)) : batch;; b += batch) {
+    bounds.push_back(std::min(b, plan.size()));
+    if (b >= plan.size()) break;
+  }
+  std::vector<Job> current = compile_batch(bounds[0], bounds[1]);
+  for (std::size_t k = 1; k < bounds.size(); ++k) {
+    const bool more = k + 1 < bounds.size();
     std::future<std::vector<Job>> next;
-    const std::size_t b1 = std::min(plan.size(), b0 + batch);
-    if (b0 < plan.size() && overlap) next = std::async(std::launch::async, compile_batch, b0, b1);
+    if (more && overlap) next = std::async(std::launch::async, compile_batch, bounds[k], bounds[k + 1]);
     if (!current.empty()) evaluate_batch(current);
-    if (b0 >= plan.size()) break;
-    current = overlap ? next.get() : compile_batch(b0, b1);
+    if (!more) break;
+    current = overlap ? next.get() : compile_batch(bounds[k], bounds[k + 1]);
   }
   progress.print(true);
   summary.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.start).count();
