@@ -44,6 +44,7 @@ ExecError CudaExecutor::fail(const CudaError& e, bool during_launch) {
 void CudaExecutor::new_case() {
   resident_.clear();
   refs_.clear();
+  ref_sums_.clear();
   buffers_.clear();
 }
 
@@ -119,7 +120,15 @@ namespace {
 struct CheckAcc {
   unsigned long long max_abs, max_rel, max_ulp, mismatches;
   unsigned long long first[4];
+  unsigned long long ref_sum;
 };
+
+// What device_check.cu's ref_sum comes to for an intact reference.
+unsigned long long bit_sum(const std::vector<double>& v) {
+  unsigned long long s = 0;
+  for (double d : v) s += std::bit_cast<unsigned long long>(d);
+  return s;
+}
 static_assert(static_cast<int>(Elem::f32) == 0 && static_cast<int>(Elem::f16) == 1 && static_cast<int>(Elem::bf16) == 2 &&
                   static_cast<int>(Elem::i32) == 3 && static_cast<int>(Elem::i8) == 4 && static_cast<int>(Elem::u8) == 5,
               "device_check.cu numbers element kinds like foundry::Elem");
@@ -138,7 +147,9 @@ bool CudaExecutor::check_in_place(const OpContract& op, const Case& c, const std
     if (dref.empty()) {  // first check of this test: its reference moves to the device once
       const auto t0 = std::chrono::steady_clock::now();
       try {
+        ref_sums_[c.seed].clear();
         for (const auto& r : ref) {
+          ref_sums_[c.seed].push_back(bit_sum(r));
           dref.push_back(std::make_unique<DeviceBuffer>(ctx_, r.size() * sizeof(double)));
           if (!r.empty())
             ctx_.check(api.MemcpyHtoD(dref.back()->ptr(), r.data(), r.size() * sizeof(double)), "cuMemcpyHtoD");
@@ -165,12 +176,21 @@ bool CudaExecutor::check_in_place(const OpContract& op, const Case& c, const std
       if (n == 0) continue;
       ctx_.check(api.MemsetD32Async(acc, 0, 8, nullptr), "cuMemsetD32Async");
       ctx_.check(api.MemsetD32Async(acc + 32, 0xffffffffu, 8, nullptr), "cuMemsetD32Async");
+      ctx_.check(api.MemsetD32Async(acc + 64, 0, 2, nullptr), "cuMemsetD32Async");
       void* args[] = {&y, &elem_code, &r, &n, &poison, &mant, &atol, &rtol, &acc};
       const long long grid = std::min<long long>((n + 255) / 256, 8LL * ctx_.sm_count());
       if (cuda::CUresult e = checker_->launch(grid, 256, 0, args); e != 0)
         throw CudaError(e, "foundry_check launch: " + api.error_text(e));
       CheckAcc h{};
       ctx_.check(api.MemcpyDtoH(&h, acc, sizeof h), "cuMemcpyDtoH");
+      if (h.ref_sum != ref_sums_.at(c.seed).at(k - 1)) {
+        // Only the kernel under test ran since the last intact check: it wrote
+        // outside its outputs. Nothing kept on the device can be trusted now.
+        new_case();
+        err = {Status::runtime_fault, fmt::format("wrote outside its output buffers: the float64 reference of {} "
+                                                  "(test seed {}) kept on the device changed", op.buffers[i].name, c.seed)};
+        return true;
+      }
       CheckResult part;
       part.max_abs_err = std::bit_cast<double>(h.max_abs);
       part.max_rel_err = std::bit_cast<double>(h.max_rel);

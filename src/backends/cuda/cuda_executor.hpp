@@ -41,6 +41,7 @@ class CudaExecutor final : public Executor {
   // for outputs), and the float64 reference of each written buffer.
   std::map<uint64_t, std::vector<std::unique_ptr<DeviceBuffer>>> resident_;
   std::map<uint64_t, std::vector<std::unique_ptr<DeviceBuffer>>> refs_;
+  std::map<uint64_t, std::vector<unsigned long long>> ref_sums_;  // their bit-pattern sums, for tampering
   std::vector<std::unique_ptr<DeviceBuffer>> buffers_;  // what the kernel writes: out and inout
   std::unique_ptr<DeviceBuffer> flush_;
   std::unique_ptr<CudaKernel> kernel_;

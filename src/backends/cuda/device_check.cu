@@ -4,12 +4,15 @@
 // --fmad=false so the bound is rounded as on the host). Each thread folds a
 // grid-stride slice into local maxima and counts; one lane per warp then
 // merges them into `acc` with atomics (non-negative doubles order like their
-// bit patterns, so maxima are integer atomicMax).
+// bit patterns, so maxima are integer atomicMax). It also sums the reference's
+// bit patterns: a kernel that wrote outside its outputs into the resident
+// reference changes that sum, and the host, which knows it, notices.
 #include <cuda_fp16.h>
 
 struct foundry_check_acc {
   unsigned long long max_abs, max_rel, max_ulp, mismatches;
   unsigned long long first[4];  // first index of each severity (ULLONG_MAX: none)
+  unsigned long long ref_sum;   // sum of the reference's bit patterns, mod 2^64
 };
 
 // Element kinds, as the host numbers them (foundry::Elem).
@@ -56,12 +59,15 @@ extern "C" __global__ void foundry_check(const void* out, int elem, const double
   double max_abs = 0, max_rel = 0, max_ulp = 0;
   unsigned long long mismatches = 0;
   unsigned long long first[4] = {~0ull, ~0ull, ~0ull, ~0ull};
+  unsigned long long ref_sum = 0;
   const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
   for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
     unsigned int bits = 0;
     const double y = element(out, elem, i, &bits);
+    const double want = ref[i];
+    ref_sum += static_cast<unsigned long long>(__double_as_longlong(want));
     double a, r, u;
-    const int s = foundry_check_element(y, bits == poison, ref[i], mant_bits, atol, rtol, &a, &r, &u);
+    const int s = foundry_check_element(y, bits == poison, want, mant_bits, atol, rtol, &a, &r, &u);
     max_abs = fmax(max_abs, a);
     max_rel = fmax(max_rel, r);
     max_ulp = fmax(max_ulp, u);
@@ -75,6 +81,7 @@ extern "C" __global__ void foundry_check(const void* out, int elem, const double
     max_rel = fmax(max_rel, __shfl_xor_sync(0xffffffffu, max_rel, o));
     max_ulp = fmax(max_ulp, __shfl_xor_sync(0xffffffffu, max_ulp, o));
     mismatches += __shfl_xor_sync(0xffffffffu, mismatches, o);
+    ref_sum += __shfl_xor_sync(0xffffffffu, ref_sum, o);
     for (int s = 1; s < 4; ++s) {
       const unsigned long long f = __shfl_xor_sync(0xffffffffu, first[s], o);
       if (f < first[s]) first[s] = f;
@@ -85,6 +92,7 @@ extern "C" __global__ void foundry_check(const void* out, int elem, const double
   atomicMax(&acc->max_rel, static_cast<unsigned long long>(__double_as_longlong(max_rel)));
   atomicMax(&acc->max_ulp, static_cast<unsigned long long>(__double_as_longlong(max_ulp)));
   if (mismatches) atomicAdd(&acc->mismatches, mismatches);
+  atomicAdd(&acc->ref_sum, ref_sum);
   for (int s = 1; s < 4; ++s)
     if (first[s] != ~0ull) atomicMin(&acc->first[s], first[s]);
 }
