@@ -19,7 +19,7 @@ export FOUNDRY_CACHE_DIR=${FOUNDRY_CACHE_DIR:-$work/cache}
 nvidia-smi -L || true
 $foundry list --backends
 echo "== fault fixtures"
-$foundry run --backend cuda --templates tests/fixtures/templates --ops rmsnorm -n 8 --dtypes f32 \
+$foundry run --backend cuda --templates tests/fixtures/templates --ops rmsnorm -n 9 --dtypes f32 \
   --shapes decode --bench-timeout 5 --session-dir "$work/faults"
 cp "$work/faults/attempts.ndjson" "$out/faults.ndjson"
 python3 bench/template_status.py "$work/faults"

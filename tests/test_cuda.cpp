@@ -48,7 +48,7 @@ TEST(CudaCompileOnly, FaultFixturesLandOnTheirBuildStatuses) {
   require_nvrtc();
   auto d = scratch_dir("s");
   auto r = foundry_cmd({"run", "--backend", "cuda", "--compile-only", "--arch", "sm_90", "--templates",
-                        kFixtureTemplates, "--ops", "rmsnorm", "-n", "8", "--dtypes", "f32", "--session-dir", d.string()});
+                        kFixtureTemplates, "--ops", "rmsnorm", "-n", "9", "--dtypes", "f32", "--session-dir", d.string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::map<std::string, std::string> status;
   for (const auto& rec : read_records(d)) {
@@ -147,7 +147,7 @@ TEST(CudaFaults, EveryFaultIsRecordedAndTheRunGoesOn) {
   std::string why;
   if (!have_gpu(&why)) GTEST_SKIP() << "skipped: needs an NVIDIA GPU (" << why << ")";
   auto d = scratch_dir("s");
-  auto r = foundry_cmd({"run", "--backend", "cuda", "--templates", kFixtureTemplates, "--ops", "rmsnorm", "-n", "8",
+  auto r = foundry_cmd({"run", "--backend", "cuda", "--templates", kFixtureTemplates, "--ops", "rmsnorm", "-n", "9",
                         "--dtypes", "f32", "--shapes", "decode", "--bench-timeout", "5", "--session-dir", d.string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::map<std::string, std::string> status;
@@ -159,7 +159,8 @@ TEST(CudaFaults, EveryFaultIsRecordedAndTheRunGoesOn) {
       {"fault_illegal_address", "runtime_fault"}, {"fault_hang", "timeout"},
       {"fault_launch_bounds", "launch_error"},    {"fault_skip_last", "unwritten"},
       {"fault_no_weight", "mismatch"},            {"fault_syntax", "compile_error"},
-      {"fault_too_much_smem", "resource_limit"},  {"good_reference", "ok"}};
+      {"fault_too_much_smem", "resource_limit"},  {"good_reference", "ok"},
+      {"fault_write_input", "runtime_fault"}};
   EXPECT_EQ(status, expected) << r.output;
 }
 
@@ -181,7 +182,7 @@ TEST(CudaChecks, DeviceAndHostChecksAgree) {
   for (const std::string mode : {"device", "host"}) {
     auto d = scratch_dir(mode);
     std::vector<std::string> args{"run", "--backend", "cuda", "--templates", kFixtureTemplates, "--ops", "rmsnorm",
-                                  "-n", "8", "--dtypes", "f32", "--shapes", "decode", "--bench-timeout", "5",
+                                  "-n", "9", "--dtypes", "f32", "--shapes", "decode", "--bench-timeout", "5",
                                   "--session-dir", d.string()};
     if (mode == "host") args.push_back("--host-checks");
     auto r = foundry_cmd(args);

@@ -29,6 +29,7 @@ json to_json(const EvalRequest& r) {
           {"smem", r.smem},
           {"n_tests", r.n_tests},
           {"checker", r.checker},
+          {"host_checks", r.host_checks},
           {"bench",
            {{"warmup", r.bench.warmup},
             {"min_repeats", r.bench.min_repeats},
@@ -51,6 +52,7 @@ EvalRequest eval_request_from_json(const json& j) {
   r.smem = j.value("smem", int64_t{0});
   r.n_tests = j.at("n_tests").get<int>();
   r.checker = j.value("checker", "");
+  r.host_checks = j.value("host_checks", false);
   const auto& b = j.at("bench");
   r.bench.warmup = b.at("warmup");
   r.bench.min_repeats = b.at("min_repeats");
@@ -133,7 +135,7 @@ Evaluator::~Evaluator() = default;
 Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
   // Candidates sharing (op, dtype, shape, params, seed, tests) share inputs and reference.
   json key = to_json(req);
-  for (const char* k : {"artifact", "grid", "threads", "smem", "bench", "checker"}) key.erase(k);
+  for (const char* k : {"artifact", "grid", "threads", "smem", "bench", "checker", "host_checks"}) key.erase(k);
   std::string k = key.dump();
   if (case_ && k == case_key_) return *case_;
   case_.reset();

@@ -29,7 +29,8 @@ struct EvalRequest {
   int64_t smem = 0;           // cuda: dynamic shared memory bytes
   int n_tests = 3;
   BenchConfig bench;
-  std::string checker;        // cuda: CUBIN of the device-side check ("" = checks on the host)
+  std::string checker;        // cuda: CUBIN of the device-side check and input fingerprint
+  bool host_checks = false;   // cuda: compare every output on the host
 };
 
 struct EvalResult {

@@ -184,8 +184,9 @@ RunSummary run(const RunConfig& cfg) {
       throw std::invalid_argument(fmt::format("--backend cuda: no GPU usable here ({}); add --compile-only --arch sm_XX",
                                               cb->device_name()));
     if (cb->has_device()) gpus = cuda_device_count();
-    if (!cfg.compile_only && !cfg.host_checks) {
-      // Outputs of ops with the elementwise rule are checked where they are, on the GPU.
+    if (!cfg.compile_only) {
+      // Outputs of ops with the elementwise rule are checked where they are, on
+      // the GPU (unless --host-checks), and inputs are fingerprinted there.
       BuildResult check = cb->compile_checker();
       if (!check.ok) throw std::runtime_error("cuda: the device-side check kernel did not compile: " + check.log);
       checker = check.artifact.string();
@@ -350,7 +351,7 @@ RunSummary run(const RunConfig& cfg) {
           const OpContract& op = reg.get(c.op);
           EvalRequest req{c.op, c.dtype, c.shape, c.params, c.input_seed, j->build.artifact.string(),
                           j->launch.grid, j->launch.threads, j->launch.smem, cfg.correctness_tests, cfg.bench,
-                          checker};
+                          checker, cfg.host_checks};
           EvalResult er = wp.evaluate(req, cfg.limits);
           record(make_record(op, c, j->source_path, er.status, er.error, j->launch, &j->build, &er, env));
         }

@@ -27,6 +27,7 @@ CudaExecutor::~CudaExecutor() {
     acc_.release();
     kernel_.release();
     checker_.release();
+    summer_.release();
     return;
   }
   ctx_.api().EventDestroy(start_);
@@ -45,12 +46,14 @@ void CudaExecutor::new_case() {
   resident_.clear();
   refs_.clear();
   ref_sums_.clear();
+  input_sums_.clear();
   buffers_.clear();
 }
 
 ExecError CudaExecutor::load(const EvalRequest& req) {
   kernel_.reset();
   checker_path_ = req.checker;
+  host_checks_ = req.host_checks;
   grid_ = req.grid;
   threads_ = req.threads;
   smem_ = req.smem;
@@ -79,6 +82,15 @@ std::vector<void*> CudaExecutor::stage(const OpContract& op, const Case& c, cons
       pristine.push_back(std::make_unique<DeviceBuffer>(ctx_, host[i].bytes()));
       if (host[i].bytes())
         ctx_.check(api.MemcpyHtoD(pristine.back()->ptr(), host[i].data(), host[i].bytes()), "cuMemcpyHtoD");
+    }
+    auto& sums = input_sums_[c.seed];
+    for (std::size_t i = 0; i < host.size(); ++i) {
+      unsigned long long s = 0;
+      if (op.buffers[i].role == Role::in) {
+        const auto* w = static_cast<const unsigned int*>(host[i].data());
+        for (std::size_t k = 0; k < host[i].bytes() / 4; ++k) s += w[k];
+      }
+      sums.push_back(s);
     }
   }
   std::vector<void*> ptrs;
@@ -134,15 +146,48 @@ static_assert(static_cast<int>(Elem::f32) == 0 && static_cast<int>(Elem::f16) ==
               "device_check.cu numbers element kinds like foundry::Elem");
 }  // namespace
 
+void CudaExecutor::load_checker() {
+  if (checker_) return;
+  checker_ = std::make_unique<CudaKernel>(ctx_, checker_path_, "foundry_check");
+  summer_ = std::make_unique<CudaKernel>(ctx_, checker_path_, "foundry_sum_words");
+  acc_ = std::make_unique<DeviceBuffer>(ctx_, sizeof(CheckAcc));
+}
+
+ExecError CudaExecutor::verify_inputs(const OpContract& op, const Case& c) {
+  // The kernel reads `in` buffers straight from the copies every candidate of
+  // the case shares: one that wrote into them would spoil the checks of all
+  // that follow. Their fingerprints must be what was uploaded.
+  if (checker_path_.empty()) return {};
+  load_checker();
+  const auto& api = ctx_.api();
+  const auto& pristine = resident_.at(c.seed);
+  const auto& sums = input_sums_.at(c.seed);
+  for (std::size_t i = 0; i < op.buffers.size(); ++i) {
+    if (op.buffers[i].role != Role::in) continue;
+    long long n = static_cast<long long>(pristine[i]->bytes() / 4);
+    if (n == 0) continue;
+    cuda::CUdeviceptr p = pristine[i]->ptr(), acc = acc_->ptr();
+    ctx_.check(api.MemsetD32Async(acc, 0, 2, nullptr), "cuMemsetD32Async");
+    void* args[] = {&p, &n, &acc};
+    const long long grid = std::min<long long>((n + 255) / 256, 8LL * ctx_.sm_count());
+    if (cuda::CUresult e = summer_->launch(grid, 256, 0, args); e != 0)
+      throw CudaError(e, "foundry_sum_words launch: " + api.error_text(e));
+    unsigned long long s = 0;
+    ctx_.check(api.MemcpyDtoH(&s, acc, sizeof s), "cuMemcpyDtoH");
+    if (s != sums[i]) {
+      new_case();  // upload everything afresh for the next candidate
+      return {Status::runtime_fault, fmt::format("wrote into its input {} (read-only; test seed {})", op.buffers[i].name, c.seed)};
+    }
+  }
+  return {};
+}
+
 bool CudaExecutor::check_in_place(const OpContract& op, const Case& c, const std::vector<std::vector<double>>& ref,
                                   const std::vector<Tolerance>& tol, CheckResult& out, ExecError& err) {
-  if (checker_path_.empty() || buffers_.empty()) return false;
+  if (checker_path_.empty() || host_checks_ || buffers_.empty()) return false;
   const auto& api = ctx_.api();
   try {
-    if (!checker_) {
-      checker_ = std::make_unique<CudaKernel>(ctx_, checker_path_, "foundry_check");
-      acc_ = std::make_unique<DeviceBuffer>(ctx_, sizeof(CheckAcc));
-    }
+    load_checker();
     auto& dref = refs_[c.seed];
     if (dref.empty()) {  // first check of this test: its reference moves to the device once
       const auto t0 = std::chrono::steady_clock::now();
@@ -223,10 +268,10 @@ ExecError CudaExecutor::run(const OpContract& op, const Case& c, const std::vect
       return fail(CudaError(r, fmt::format("cuLaunchKernel(grid {}, block {}, smem {}): {}", grid_, threads_, smem_,
                                            ctx_.api().error_text(r))), true);
     ctx_.synchronize();
+    return verify_inputs(op, c);
   } catch (const CudaError& e) {
     return fail(e, false);
   }
-  return {};
 }
 
 ExecError CudaExecutor::time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
@@ -256,10 +301,10 @@ ExecError CudaExecutor::time(const OpContract& op, const Case& c, const std::vec
         },
         cfg);
     ctx_.synchronize();
+    return verify_inputs(op, c);
   } catch (const CudaError& e) {
     return fail(e, false);
   }
-  return {};
 }
 
 }  // namespace foundry

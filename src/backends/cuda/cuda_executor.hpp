@@ -33,6 +33,9 @@ class CudaExecutor final : public Executor {
 
  private:
   ExecError fail(const CudaError& e, bool during_launch);
+  void load_checker();
+  // runtime_fault when a resident `in` buffer of test c changed (the kernel wrote into it).
+  ExecError verify_inputs(const OpContract& op, const Case& c);
   // Device pointers, in ABI order, for a run of test `c` (`host`: its pristine buffers).
   std::vector<void*> stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& host);
 
@@ -41,12 +44,15 @@ class CudaExecutor final : public Executor {
   // for outputs), and the float64 reference of each written buffer.
   std::map<uint64_t, std::vector<std::unique_ptr<DeviceBuffer>>> resident_;
   std::map<uint64_t, std::vector<std::unique_ptr<DeviceBuffer>>> refs_;
-  std::map<uint64_t, std::vector<unsigned long long>> ref_sums_;  // their bit-pattern sums, for tampering
+  std::map<uint64_t, std::vector<unsigned long long>> ref_sums_;    // their bit-pattern sums, for tampering
+  std::map<uint64_t, std::vector<unsigned long long>> input_sums_;  // 32-bit word sums of the `in` buffers
   std::vector<std::unique_ptr<DeviceBuffer>> buffers_;  // what the kernel writes: out and inout
   std::unique_ptr<DeviceBuffer> flush_;
   std::unique_ptr<CudaKernel> kernel_;
-  std::string checker_path_;              // CUBIN of the device-side check; "" = host checks
+  std::string checker_path_;              // CUBIN of the device-side check and input fingerprint
+  bool host_checks_ = false;              // compare outputs on the host even where the GPU could
   std::unique_ptr<CudaKernel> checker_;
+  std::unique_ptr<CudaKernel> summer_;    // foundry_sum_words, from the same CUBIN
   std::unique_ptr<DeviceBuffer> acc_;     // the check's maxima, counts and first indices
   cuda::CUevent start_ = nullptr, stop_ = nullptr;
   long long grid_ = 1, smem_ = 0;

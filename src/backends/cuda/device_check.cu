@@ -1,4 +1,4 @@
-// The elementwise check on the GPU: one output buffer against its float64
+// The elementwise check on the GPU (and, below it, the input fingerprint): one output buffer against its float64
 // reference, both resident on the device, with the rule of
 // core/check_element.h (prepended to this text before NVRTC compiles it, with
 // --fmad=false so the bound is rounded as on the host). Each thread folds a
@@ -95,4 +95,14 @@ extern "C" __global__ void foundry_check(const void* out, int elem, const double
   atomicAdd(&acc->ref_sum, ref_sum);
   for (int s = 1; s < 4; ++s)
     if (first[s] != ~0ull) atomicMin(&acc->first[s], first[s]);
+}
+
+// Sum of n 32-bit words into *out (mod 2^64): the executor's fingerprint of
+// an input buffer the kernel must only read.
+extern "C" __global__ void foundry_sum_words(const unsigned int* p, long long n, unsigned long long* out) {
+  unsigned long long s = 0;
+  const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
+  for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) s += p[i];
+  for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+  if ((threadIdx.x & 31) == 0 && s) atomicAdd(out, s);
 }
