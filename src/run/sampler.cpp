@@ -57,40 +57,11 @@ std::vector<PlannedCandidate> plan_random(const OpContract& op, const std::vecto
   if (shapes.empty()) return out;
 
   Draws draws(cfg.seed, op.name);
-  // Every case (dtype, shape, param values), in an order drawn from the seed.
-  // Slot i takes template i % T and case (i / T) % cases: each case gets every
-  // template before any gets a second variant, so no case is left with only
-  // the slow templates (an op like dropout has 12 param cases per shape).
-  struct CaseDraw {
-    DType dtype;
-    Regime regime;
-    Shape shape;
-    Params params;
-  };
-  std::vector<Params> param_sets{Params{}};
-  for (const auto& p : op.params) {
-    std::vector<Params> grown;
-    for (const auto& base : param_sets)
-      for (double v : p.domain) {
-        Params q = base;
-        q[p.name] = v;
-        grown.push_back(std::move(q));
-      }
-    param_sets = std::move(grown);
-  }
-  std::vector<CaseDraw> cases;
-  for (DType d : dtypes)
-    for (const auto& [regime, shape] : shapes)
-      for (const auto& params : param_sets) cases.push_back({d, regime, shape, params});
-  for (std::size_t i = cases.size(); i > 1; --i) std::swap(cases[i - 1], cases[draws.pick(i)]);
-
   std::set<std::string> seen;
   const int max_redraws = 8;
   // Each slot gets a few attempts at a candidate not already planned.
   for (int i = 0; i < cfg.per_op; ++i) {
-    const std::size_t slot = static_cast<std::size_t>(i);
-    const KernelTemplate& t = *templates[slot % templates.size()];
-    const CaseDraw& cd = cases[(slot / templates.size()) % cases.size()];
+    const KernelTemplate& t = *templates[static_cast<std::size_t>(i) % templates.size()];
     for (int attempt = 0; attempt < 4; ++attempt) {
       PlannedCandidate pc;
       Candidate& c = pc.candidate;
@@ -98,10 +69,11 @@ std::vector<PlannedCandidate> plan_random(const OpContract& op, const std::vecto
       c.backend = backend.name();
       c.template_id = t.id;
       c.input_seed = cfg.seed;
-      c.dtype = cd.dtype;
-      c.regime = cd.regime;
-      c.shape = cd.shape;
-      c.params = cd.params;
+      c.dtype = dtypes[draws.pick(dtypes.size())];
+      const auto& [regime, shape] = shapes[draws.pick(shapes.size())];
+      c.regime = regime;
+      c.shape = shape;
+      for (const auto& p : op.params) c.params[p.name] = p.domain[draws.pick(p.domain.size())];
       for (int redraw = 0; redraw <= max_redraws; ++redraw) {
         for (const auto& k : t.knobs) c.knobs[k.name] = k.domain[draws.pick(k.domain.size())];
         pc.violated = violated_constraint(t, c.shape, c.knobs);

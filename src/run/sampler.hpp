@@ -1,10 +1,8 @@
-// Samplers choose what to try. `random` draws knobs uniformly from their
-// domains, cycling through an op's templates and, per template, through the
-// op's cases (dtype x shape x param values, in an order drawn from the seed),
-// so every template gets its share and every case sees every template before
-// any sees a second variant. Its draws come from a counter-based stream keyed
-// by (seed, op), so a rerun with the same seed proposes the same candidates
-// and a resumed session skips those already recorded.
+// Samplers choose what to try. `random` draws knobs, shapes, dtypes and params
+// uniformly from their domains, cycling through an op's templates so every
+// template gets its share. Its draws come from a counter-based stream keyed by
+// (seed, op, index), so a rerun with the same seed proposes the same
+// candidates and a resumed session skips those already recorded.
 #pragma once
 #include <string>
 #include <vector>
