@@ -41,6 +41,8 @@ class Executor {
                          std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) = 0;
   // The last run's written buffers into `work` (nothing to do where the run wrote there).
   virtual ExecError fetch(const OpContract& /*op*/, std::vector<HostBuffer>& /*work*/) { return {}; }
+  // Whether check_in_place can be tried at all (the evaluator then prepares the bounds).
+  virtual bool checks_in_place() const { return false; }
   // The elementwise rule applied to the last run's outputs where they are,
   // against test `c`'s reference (one vector per written buffer) under `tol`
   // (one per written buffer, already scaled). False: the backend cannot; the

@@ -184,7 +184,7 @@ ExecError CudaExecutor::verify_inputs(const OpContract& op, const Case& c) {
 
 bool CudaExecutor::check_in_place(const OpContract& op, const Case& c, const std::vector<std::vector<double>>& ref,
                                   const std::vector<Tolerance>& tol, CheckResult& out, ExecError& err) {
-  if (checker_path_.empty() || host_checks_ || buffers_.empty()) return false;
+  if (!checks_in_place() || buffers_.empty()) return false;
   const auto& api = ctx_.api();
   try {
     load_checker();

@@ -27,6 +27,7 @@ class CudaExecutor final : public Executor {
   ExecError time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
                  std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) override;
   ExecError fetch(const OpContract& op, std::vector<HostBuffer>& work) override;
+  bool checks_in_place() const override { return !checker_path_.empty() && !host_checks_; }
   bool check_in_place(const OpContract& op, const Case& c, const std::vector<std::vector<double>>& ref,
                       const std::vector<Tolerance>& tol, CheckResult& out, ExecError& err) override;
   bool poisoned() const override { return poisoned_; }
