@@ -1,7 +1,7 @@
 # foundry: `make demo` runs a CPU dataset generation, `make test` runs the test suite.
 # Both install missing Debian packages first.
 
-DEBIAN_PACKAGES := cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev \
+DEBIAN_PACKAGES := cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev \
                    libyaml-cpp-dev libmuparser-dev libssl-dev libgtest-dev
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
