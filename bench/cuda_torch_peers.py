@@ -130,7 +130,7 @@ def sort_key(c):
             json.dumps(c["params"], sort_keys=True))
 
 
-# ---------------------------------------------------------------- statistics (src/harness/stats.cpp)
+# ---------------------------------------------------------------- statistics (src/core/stats.cpp)
 
 def quantile(sorted_s, q):
     if not sorted_s:

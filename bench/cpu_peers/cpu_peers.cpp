@@ -25,8 +25,10 @@
 
 #include "backends/cpu/cpu_backend.hpp"
 #include "backends/cpu/cpu_runtime.hpp"
+#include "backends/host_buffers.hpp"
+#include "backends/kernel_args.hpp"
+#include "backends/timing.hpp"
 #include "harness/evaluate.hpp"
-#include "harness/timing.hpp"
 #include "ops/registry.hpp"
 #include "peers.hpp"
 #include "templates/template.hpp"

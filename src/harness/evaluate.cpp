@@ -6,11 +6,12 @@
 #include <exception>
 #include <thread>
 
-#include <cstring>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "backends/cpu/cpu_executor.hpp"
+#include "backends/cuda/cuda_executor.hpp"
 #include "ops/registry.hpp"
 
 namespace foundry {
@@ -118,6 +119,17 @@ uint64_t test_seed(uint64_t base, int t) {
   return z ^ (z >> 31);
 }
 
+namespace {
+// What the executor loads for a request.
+LoadSpec load_spec(const EvalRequest& r) { return {r.artifact, r.grid, r.threads, r.smem, r.checker, r.host_checks}; }
+
+std::unique_ptr<Executor> make_executor(const std::string& backend) {
+  if (backend == "cpu") return std::make_unique<CpuExecutor>();
+  if (backend == "cuda") return std::make_unique<CudaExecutor>();
+  throw std::invalid_argument("worker: unknown backend '" + backend + "'");
+}
+}  // namespace
+
 struct Evaluator::CaseData {
   const OpContract* op = nullptr;
   std::vector<Case> cases;                                // one per test
@@ -175,35 +187,6 @@ Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
   case_ = std::move(d);
   case_key_ = k;
   return *case_;
-}
-
-void prepare_buffers(const OpContract& op, const std::vector<HostBuffer>& pristine, std::vector<HostBuffer>& work) {
-  for (std::size_t i = 0; i < op.buffers.size(); ++i) {
-    if (op.buffers[i].role == Role::out)
-      work[i].fill_bits(poison_bits(work[i].elem()));
-    else
-      std::memcpy(work[i].data(), pristine[i].data(), work[i].bytes());
-  }
-}
-
-std::vector<void*> host_pointers(std::vector<HostBuffer>& work) {
-  std::vector<void*> p;
-  for (auto& b : work) p.push_back(b.data());
-  return p;
-}
-
-KernelArgs::KernelArgs(const OpContract& op, std::vector<void*> buffers, const Case& c) : ptrs(std::move(buffers)) {
-  for (const auto& s : op.size_symbols) ints.push_back(op.dim(c, s));
-  const std::size_t n_size = ints.size();
-  for (const auto& p : op.params) {
-    if (p.type == ParamType::i64) ints.push_back(static_cast<int64_t>(op.param(c, p.name)));
-    else floats.push_back(static_cast<float>(op.param(c, p.name)));
-  }
-  // Pointers into the vectors are taken only now that they are complete.
-  for (auto& p : ptrs) args.push_back(&p);
-  for (std::size_t i = 0; i < n_size; ++i) args.push_back(&ints[i]);
-  std::size_t ii = n_size, fi = 0;
-  for (const auto& p : op.params) args.push_back(p.type == ParamType::i64 ? static_cast<void*>(&ints[ii++]) : &floats[fi++]);
 }
 
 namespace {
@@ -269,7 +252,7 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
   CaseData& d = case_data(req);
   const OpContract& op = *d.op;
   res.prepare_ms = ms_between(t, clock::now());
-  if (ExecError e = exec_->load(req)) return finish(e);
+  if (ExecError e = exec_->load(load_spec(req))) return finish(e);
   t = clock::now();
 
   if (phase_) phase_("check");

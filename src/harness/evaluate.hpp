@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/executor.hpp"
-#include "harness/stats.hpp"
-#include "harness/timing.hpp"
+#include "backends/executor.hpp"
+#include "backends/timing.hpp"
+#include "core/stats.hpp"
 #include "ops/op_contract.hpp"
 
 namespace foundry {
@@ -56,23 +56,6 @@ EvalResult eval_result_from_json(const nlohmann::json& j);
 // Seed of test t of a case: the base seed mixed with t, so tests differ and
 // every candidate of a case sees the same inputs.
 uint64_t test_seed(uint64_t base, int t);
-
-// Inputs and inout buffers copied from the pristine set, outputs poisoned, so
-// an element the kernel does not write fails the check.
-void prepare_buffers(const OpContract& op, const std::vector<HostBuffer>& pristine, std::vector<HostBuffer>& work);
-
-// A kernel's arguments in ABI order (buffers, sizes, scalars), each passed as
-// a pointer to its value; `args` is what a launch takes. `buffers` are the
-// buffers' addresses where the kernel sees them (host or device).
-struct KernelArgs {
-  KernelArgs(const OpContract& op, std::vector<void*> buffers, const Case& c);
-  std::vector<void*> ptrs;
-  std::vector<int64_t> ints;
-  std::vector<float> floats;
-  std::vector<void*> args;
-};
-
-std::vector<void*> host_pointers(std::vector<HostBuffer>& work);
 
 class Evaluator {
  public:

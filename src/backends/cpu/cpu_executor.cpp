@@ -4,22 +4,23 @@
 
 #include <fmt/format.h>
 
-#include "harness/evaluate.hpp"
+#include "backends/host_buffers.hpp"
+#include "backends/kernel_args.hpp"
 
 namespace foundry {
 
 CpuExecutor::CpuExecutor() : pool_(static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN))) {}
 
-ExecError CpuExecutor::load(const EvalRequest& req) {
+ExecError CpuExecutor::load(const LoadSpec& spec) {
   kernel_.reset();
-  if (req.grid < 1) return {Status::launch_error, fmt::format("grid of {} blocks", req.grid)};
+  if (spec.grid < 1) return {Status::launch_error, fmt::format("grid of {} blocks", spec.grid)};
   try {
-    kernel_ = std::make_unique<CpuKernel>(req.artifact);
+    kernel_ = std::make_unique<CpuKernel>(spec.artifact);
   } catch (const std::exception& e) {
     return {Status::launch_error, e.what()};
   }
-  grid_ = req.grid;
-  threads_ = req.threads;
+  grid_ = spec.grid;
+  threads_ = spec.threads;
   return {};
 }
 

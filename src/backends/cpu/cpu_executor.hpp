@@ -4,14 +4,15 @@
 #include <memory>
 
 #include "backends/cpu/cpu_runtime.hpp"
-#include "harness/executor.hpp"
+#include "backends/executor.hpp"
+#include "backends/timing.hpp"
 
 namespace foundry {
 
 class CpuExecutor final : public Executor {
  public:
   CpuExecutor();
-  ExecError load(const EvalRequest& req) override;
+  ExecError load(const LoadSpec& spec) override;
   ExecError run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
                 std::vector<HostBuffer>& work) override;
   ExecError time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,

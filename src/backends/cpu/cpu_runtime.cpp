@@ -2,16 +2,16 @@
 
 #include <dlfcn.h>
 #include <fenv.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+#include "backends/timing.hpp"
 
 namespace foundry {
 
@@ -103,23 +103,6 @@ void copy_chunk(void* p, int t, int threads) {
 void CpuKernel::launch(ThreadPool& pool, void* const* args, int64_t grid, int threads) const {
   LaunchCtx c{fn_, args, grid};
   pool.run(static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(grid, 1))), launch_chunk, &c);
-}
-
-std::size_t last_level_cache_bytes() {
-  // The per-instance size from sysfs: sysconf may report the whole socket's L3.
-  std::size_t best = 0;
-  for (int i = 0; i < 8; ++i) {
-    std::ifstream in(fmt::format("/sys/devices/system/cpu/cpu0/cache/index{}/size", i));
-    std::string v;
-    if (!(in >> v) || v.empty()) continue;
-    std::size_t n = std::stoull(v);
-    if (v.back() == 'K') n <<= 10;
-    if (v.back() == 'M') n <<= 20;
-    best = std::max(best, n);
-  }
-  if (best == 0) best = static_cast<std::size_t>(std::max(0L, sysconf(_SC_LEVEL3_CACHE_SIZE)));
-  if (best == 0) best = std::size_t{32} << 20;
-  return std::min(best, std::size_t{256} << 20);
 }
 
 double measure_cpu_copy_gbps(ThreadPool& pool) {

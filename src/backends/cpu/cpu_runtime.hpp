@@ -56,7 +56,4 @@ class CpuKernel {
 // memcpy over all cores, median of several runs on buffers far beyond the LLC.
 double measure_cpu_copy_gbps(ThreadPool& pool);
 
-// Size of the last-level cache in bytes (a safe default if unknown).
-std::size_t last_level_cache_bytes();
-
 }  // namespace foundry

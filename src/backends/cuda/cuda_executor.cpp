@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/evaluate.hpp"
+#include "backends/kernel_args.hpp"
 
 namespace foundry {
 
@@ -50,15 +50,15 @@ void CudaExecutor::new_case() {
   buffers_.clear();
 }
 
-ExecError CudaExecutor::load(const EvalRequest& req) {
+ExecError CudaExecutor::load(const LoadSpec& spec) {
   kernel_.reset();
-  checker_path_ = req.checker;
-  host_checks_ = req.host_checks;
-  grid_ = req.grid;
-  threads_ = req.threads;
-  smem_ = req.smem;
+  checker_path_ = spec.checker;
+  host_checks_ = spec.host_checks;
+  grid_ = spec.grid;
+  threads_ = spec.threads;
+  smem_ = spec.smem;
   try {
-    kernel_ = std::make_unique<CudaKernel>(ctx_, req.artifact);
+    kernel_ = std::make_unique<CudaKernel>(ctx_, spec.artifact);
   } catch (const CudaError& e) {
     return fail(e, true);
   }

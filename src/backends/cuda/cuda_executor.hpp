@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "backends/cuda/cuda_runtime.hpp"
-#include "harness/executor.hpp"
+#include "backends/executor.hpp"
 
 namespace foundry {
 
@@ -21,7 +21,7 @@ class CudaExecutor final : public Executor {
   CudaExecutor();
   ~CudaExecutor() override;
   void new_case() override;
-  ExecError load(const EvalRequest& req) override;
+  ExecError load(const LoadSpec& spec) override;
   ExecError run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
                 std::vector<HostBuffer>& work) override;
   ExecError time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,

@@ -5,18 +5,26 @@
 // the device, poisons there, and checks there where the op's rule is the
 // elementwise one, copying back only what a host-side check needs.
 #pragma once
-#include <memory>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "backends/timing.hpp"
 #include "core/buffer.hpp"
-#include "harness/stats.hpp"
-#include "harness/timing.hpp"
+#include "core/stats.hpp"
 #include "ops/op_contract.hpp"
 
 namespace foundry {
 
-struct EvalRequest;
+// What an executor loads: one compiled variant and how it is launched.
+struct LoadSpec {
+  std::string artifact;      // shared object (cpu) or CUBIN (cuda)
+  int64_t grid = 1;
+  int threads = 1;           // cpu: pool threads; cuda: threads per block
+  int64_t smem = 0;          // cuda: dynamic shared memory bytes
+  std::string checker;       // cuda: CUBIN of the device-side check and input fingerprint
+  bool host_checks = false;  // cuda: compare every output on the host
+};
 
 // A failure while loading, launching or running: the status to record.
 struct ExecError {
@@ -30,7 +38,7 @@ class Executor {
   virtual ~Executor() = default;
   // The evaluator moved to another case: drop what was kept for the last one.
   virtual void new_case() {}
-  virtual ExecError load(const EvalRequest& req) = 0;
+  virtual ExecError load(const LoadSpec& spec) = 0;
   // One launch on test `c`'s pristine inputs with poisoned outputs. The
   // written buffers stay where the run left them until fetch().
   virtual ExecError run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
@@ -56,8 +64,5 @@ class Executor {
   // Milliseconds spent moving buffers between host and device so far.
   double transfer_ms = 0;
 };
-
-// "cpu" or "cuda"; throws naming the backend when it cannot run here.
-std::unique_ptr<Executor> make_executor(const std::string& backend);
 
 }  // namespace foundry

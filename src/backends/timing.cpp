@@ -1,11 +1,33 @@
-#include "harness/timing.hpp"
+#include "backends/timing.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <string>
 
-#include "backends/cpu/cpu_runtime.hpp"
+#include <fmt/format.h>
 
 namespace foundry {
+
+std::size_t last_level_cache_bytes() {
+  // The per-instance size from sysfs: sysconf may report the whole socket's L3.
+  std::size_t best = 0;
+  for (int i = 0; i < 8; ++i) {
+    std::ifstream in(fmt::format("/sys/devices/system/cpu/cpu0/cache/index{}/size", i));
+    std::string v;
+    if (!(in >> v) || v.empty()) continue;
+    std::size_t n = std::stoull(v);
+    if (v.back() == 'K') n <<= 10;
+    if (v.back() == 'M') n <<= 20;
+    best = std::max(best, n);
+  }
+  if (best == 0) best = static_cast<std::size_t>(std::max(0L, sysconf(_SC_LEVEL3_CACHE_SIZE)));
+  if (best == 0) best = std::size_t{32} << 20;
+  return std::min(best, std::size_t{256} << 20);
+}
 
 void CacheFlusher::flush() {
   if (buffer_.empty()) buffer_.resize(2 * last_level_cache_bytes());

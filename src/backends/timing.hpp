@@ -2,10 +2,11 @@
 // timed runs with the last-level cache evicted between them, until the
 // median's relative standard error is small or a cap is reached.
 #pragma once
+#include <cstddef>
 #include <functional>
 #include <vector>
 
-#include "harness/stats.hpp"
+#include "core/stats.hpp"
 
 namespace foundry {
 
@@ -17,6 +18,9 @@ struct BenchConfig {
   double max_seconds = 0.5;   // time cap on the timed loop
   bool flush_cache = true;    // evict the LLC between repetitions
 };
+
+// Size of the host's last-level cache in bytes (a safe default if unknown).
+std::size_t last_level_cache_bytes();
 
 class CacheFlusher {
  public:
