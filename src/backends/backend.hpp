@@ -13,6 +13,24 @@
 
 namespace foundry {
 
+// Default cache root: $FOUNDRY_CACHE_DIR, else $XDG_CACHE_HOME/foundry, else ~/.cache/foundry.
+std::filesystem::path default_cache_root();
+
+// What a backend is made with (the run's --cxx, --arch and --cache-dir).
+struct BackendOptions {
+  std::string cxx;   // host compiler ("": $CXX, else c++)
+  std::string arch;  // device architecture ("": the device's)
+  std::filesystem::path cache_root = default_cache_root();
+};
+
+// Whether a backend can build and run variants here, and why not.
+struct BackendAvailability {
+  bool compile = false;  // can build variants here
+  bool run = false;      // can execute them here
+  std::string device;    // what they run on ("": nothing beyond the backend's summary to say)
+  std::string why;       // what is missing, when it cannot run
+};
+
 struct BuildResult {
   bool ok = false;
   Status status = Status::ok;  // compile_error or resource_limit when !ok
@@ -43,7 +61,5 @@ class Backend {
   virtual BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const = 0;
 };
 
-// Default cache root: $FOUNDRY_CACHE_DIR, else $XDG_CACHE_HOME/foundry, else ~/.cache/foundry.
-std::filesystem::path default_cache_root();
 
 }  // namespace foundry

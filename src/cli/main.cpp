@@ -10,9 +10,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
-#include "backends/backend.hpp"
-#include "backends/cpu/cpu_backend.hpp"
-#include "backends/cuda/cuda_backend.hpp"
+#include "backends/backend_table.hpp"
 #include "harness/worker_process.hpp"
 #include "ops/registry.hpp"
 #include "run/run.hpp"
@@ -25,26 +23,30 @@ namespace {
 
 // Which backends can compile and run here, and why not.
 int cmd_list_backends(bool as_json) {
-  BackendAvailability cpu{"cpu", true, true, "host C++ compiler, dlopen", ""};
-  std::vector<BackendAvailability> all{cpu, cuda_availability()};
+  std::vector<std::pair<std::string, BackendAvailability>> all;
+  for (const auto& row : backend_table()) {
+    BackendAvailability a = row.availability();
+    if (a.run && a.device.empty()) a.device = row.summary;
+    all.emplace_back(row.name, a);
+  }
   if (as_json) {
     json arr = json::array();
-    for (const auto& a : all)
-      arr.push_back({{"name", a.name}, {"compile", a.compile}, {"usable", a.run},
+    for (const auto& [name, a] : all)
+      arr.push_back({{"name", name}, {"compile", a.compile}, {"usable", a.run},
                      {"device", a.device}, {"why_not", a.run ? json() : json(a.why)}});
     std::cout << arr.dump(2) << "\n";
     return 0;
   }
-  for (const auto& a : all) {
+  for (const auto& [name, a] : all) {
     const char* state = a.run ? "usable" : a.compile ? "compile-only" : "unavailable";
-    std::cout << fmt::format("{:<5} {:<13} {}\n", a.name, state, a.run ? a.device : a.why);
+    std::cout << fmt::format("{:<5} {:<13} {}\n", name, state, a.run ? a.device : a.why);
   }
   return 0;
 }
 
 int cmd_list(bool as_json, const std::filesystem::path& root) {
   auto templates = discover_templates(root);
-  const std::vector<std::string> backends{"cpu", "cuda"};
+  const std::vector<std::string> backends = backend_names();
   json arr = json::array();
   for (const auto& op : Registry::instance().ops()) {
     json t = json::object();
@@ -105,11 +107,10 @@ int cmd_render(const std::filesystem::path& root, const std::string& backend_nam
     }
     body = render(*t, knobs);
   }
-  if (backend_name == "cuda") {
-    std::cout << CudaBackend(arch.empty() ? "sm_90" : arch).assemble(op, *dtype, body);
-  } else {
-    std::cout << CpuBackend().assemble(op, *dtype, body);
-  }
+  const BackendRow& row = backend_row(backend_name);
+  BackendOptions opts;
+  if (!row.render_arch.empty()) opts.arch = arch.empty() ? row.render_arch : arch;  // the others ignore --arch
+  std::cout << row.make_backend(opts)->assemble(op, *dtype, body);
   return 0;
 }
 
@@ -142,7 +143,7 @@ int main(int argc, char** argv) {
   double bench_timeout = cfg.limits.phase_s;
   runc->add_option("--ops", cfg.ops, "ops to run (default: every op with templates for the backend)")->delimiter(',');
   runc->add_option("-n,--n", cfg.per_op, "variants per op")->check(CLI::PositiveNumber);
-  runc->add_option("--backend", cfg.backend, "backend")->check(CLI::IsMember({"cpu", "cuda"}));
+  runc->add_option("--backend", cfg.backend, "backend")->check(CLI::IsMember(backend_names()));
   runc->add_option("--workers", cfg.workers, "worker processes that check and benchmark")->check(CLI::Range(1, 256));
   runc->add_option("--jobs", cfg.jobs, "parallel compiles (default: number of cores)")->check(CLI::NonNegativeNumber);
   runc->add_option("--mode", cfg.mode, "sampler")->check(CLI::IsMember({"random"}));
@@ -171,10 +172,10 @@ int main(int argc, char** argv) {
 
   auto* renderc = app.add_subcommand("render", "print a template's translation unit as the backend compiles it");
   add_template_option(renderc);
-  std::string r_backend = "cpu", r_id, r_dtype = "f32", r_arch;
+  std::string r_backend = kDefaultBackend, r_id, r_dtype = "f32", r_arch;
   std::vector<std::string> r_knobs;
   bool r_macros = false;
-  renderc->add_option("--backend", r_backend, "backend")->check(CLI::IsMember({"cpu", "cuda"}));
+  renderc->add_option("--backend", r_backend, "backend")->check(CLI::IsMember(backend_names()));
   renderc->add_option("--template", r_id, "template id")->required();
   renderc->add_option("--dtype", r_dtype, "f32, f16 or bf16");
   renderc->add_option("--knob", r_knobs, "NAME=VALUE (default: each knob's first value)");
@@ -183,7 +184,7 @@ int main(int argc, char** argv) {
 
   auto* worker = app.add_subcommand("worker", "");  // internal: serves a coordinator over pipes
   worker->group("");
-  std::string worker_backend = "cpu";
+  std::string worker_backend = kDefaultBackend;
   worker->add_option("--backend", worker_backend);
 
   try {

@@ -10,8 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "backends/cpu/cpu_executor.hpp"
-#include "backends/cuda/cuda_executor.hpp"
+#include "backends/backend_table.hpp"
 #include "ops/registry.hpp"
 
 namespace foundry {
@@ -119,17 +118,6 @@ uint64_t test_seed(uint64_t base, int t) {
   return z ^ (z >> 31);
 }
 
-namespace {
-// What the executor loads for a request.
-LoadSpec load_spec(const EvalRequest& r) { return {r.artifact, r.grid, r.threads, r.smem, r.checker, r.host_checks}; }
-
-std::unique_ptr<Executor> make_executor(const std::string& backend) {
-  if (backend == "cpu") return std::make_unique<CpuExecutor>();
-  if (backend == "cuda") return std::make_unique<CudaExecutor>();
-  throw std::invalid_argument("worker: unknown backend '" + backend + "'");
-}
-}  // namespace
-
 struct Evaluator::CaseData {
   const OpContract* op = nullptr;
   std::vector<Case> cases;                                // one per test
@@ -140,7 +128,7 @@ struct Evaluator::CaseData {
 };
 
 Evaluator::Evaluator(std::function<void(const std::string&)> phase, const std::string& backend)
-    : phase_(std::move(phase)), exec_(make_executor(backend)) {}
+    : phase_(std::move(phase)), exec_(backend_row(backend).make_executor()) {}
 
 Evaluator::~Evaluator() = default;
 
@@ -190,6 +178,9 @@ Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
 }
 
 namespace {
+// What the executor loads for a request.
+LoadSpec load_spec(const EvalRequest& r) { return {r.artifact, r.grid, r.threads, r.smem, r.checker, r.host_checks}; }
+
 void merge(CheckResult& into, const CheckResult& r) {
   into.max_abs_err = std::max(into.max_abs_err, r.max_abs_err);
   into.max_rel_err = std::max(into.max_rel_err, r.max_rel_err);

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backends/backend_table.hpp"
 #include "backends/executor.hpp"
 #include "backends/timing.hpp"
 #include "core/stats.hpp"
@@ -60,7 +61,7 @@ uint64_t test_seed(uint64_t base, int t);
 class Evaluator {
  public:
   // `phase` is told "check" and "bench" as they begin (the watchdog's cue).
-  explicit Evaluator(std::function<void(const std::string&)> phase = {}, const std::string& backend = "cpu");
+  explicit Evaluator(std::function<void(const std::string&)> phase = {}, const std::string& backend = kDefaultBackend);
   ~Evaluator();
   EvalResult evaluate(const EvalRequest& req);
 

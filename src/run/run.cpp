@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
-#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
@@ -17,11 +16,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "backends/backend_table.hpp"
 #include "backends/cpu/cpu_backend.hpp"
-#include "backends/cpu/cpu_runtime.hpp"
 #include "backends/cuda/cuda_backend.hpp"
 #include "backends/cuda/cuda_runtime.hpp"
-#include "core/hash.hpp"
 #include "core/expr.hpp"
 #include "ops/registry.hpp"
 #include "run/record.hpp"
@@ -32,35 +30,6 @@ namespace foundry {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-double cpu_copy_gbps(const fs::path& cache_root, const std::string& device) {
-  const fs::path p = cache_root / "cpu" / fmt::format("copy_bandwidth_{}.json", sha256_hex(device).substr(0, 16));
-  if (std::ifstream in(p); in) {
-    json j = json::parse(in, nullptr, false);
-    if (!j.is_discarded() && j.value("device", "") == device && j.value("gbps", 0.0) > 0) return j["gbps"];
-  }
-  ThreadPool pool(static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
-  double gbps = measure_cpu_copy_gbps(pool);
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << json{{"device", device}, {"gbps", gbps}, {"method", "memcpy, all thread counts, median of 9"}}.dump(2);
-  return gbps;
-}
-
-double cuda_copy_gbps(const fs::path& cache_root, const std::string& device) {
-  const fs::path p = cache_root / "cuda" / fmt::format("copy_bandwidth_{}.json", sha256_hex(device).substr(0, 16));
-  if (std::ifstream in(p); in) {
-    json j = json::parse(in, nullptr, false);
-    if (!j.is_discarded() && j.value("device", "") == device && j.value("gbps", 0.0) > 0) return j["gbps"];
-  }
-  double gbps = 0;
-  {
-    CudaContext ctx;
-    gbps = measure_cuda_copy_gbps(ctx);
-  }
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << json{{"device", device}, {"gbps", gbps}, {"method", "cuMemcpyDtoD of 1 GiB, CUDA events, median of 20"}}.dump(2);
-  return gbps;
-}
 
 // Why a built variant cannot launch on the target, or "" when it can.
 std::string exceeds_device_limits(const Backend& backend, const Launch& l, const BuildResult& b) {
@@ -201,7 +170,7 @@ RunSummary run(const RunConfig& cfg) {
   env.device = backend.device_name();
   env.compiler = backend.compiler_identity();
   if (!cfg.compile_only)
-    env.copy_gbps = cfg.backend == "cpu" ? cpu_copy_gbps(cfg.cache_root, env.device) : cuda_copy_gbps(cfg.cache_root, env.device);
+    env.copy_gbps = backend_row(cfg.backend).copy_gbps(cfg.cache_root, env.device);
   env.run_seed = cfg.seed;
 
   // session.json keeps the first run's header and appends each run's config.

@@ -51,8 +51,4 @@ struct RunSummary {
 // bad op, flag, file or directory.
 RunSummary run(const RunConfig& cfg);
 
-// Copy bandwidth of the cpu / the GPU, measured once per device and cached under cache_root.
-double cpu_copy_gbps(const std::filesystem::path& cache_root, const std::string& device);
-double cuda_copy_gbps(const std::filesystem::path& cache_root, const std::string& device);
-
 }  // namespace foundry

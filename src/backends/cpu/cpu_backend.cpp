@@ -22,13 +22,6 @@ extern const char* const kEmbeddedCpuPrelude;
 
 namespace fs = std::filesystem;
 
-fs::path default_cache_root() {
-  if (const char* d = std::getenv("FOUNDRY_CACHE_DIR"); d && *d) return d;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "foundry";
-  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "foundry";
-  return fs::temp_directory_path() / "foundry-cache";
-}
-
 namespace {
 
 std::string cpu_model() {
@@ -58,6 +51,13 @@ CpuBackend::CpuBackend(std::string cxx, fs::path cache_root) : cxx_(std::move(cx
   cache_dir_ = cache_root / "cpu";
   fs::create_directories(cache_dir_);
 }
+
+std::unique_ptr<Backend> make_cpu_backend(const BackendOptions& o) {
+  if (!o.arch.empty()) throw std::invalid_argument(fmt::format("--arch {}: the cpu backend takes no architecture", o.arch));
+  return std::make_unique<CpuBackend>(o.cxx, o.cache_root);
+}
+
+BackendAvailability cpu_availability() { return {true, true, "", ""}; }
 
 std::string CpuBackend::device_name() const {
   return fmt::format("{} ({} threads)", cpu_model(), sysconf(_SC_NPROCESSORS_ONLN));

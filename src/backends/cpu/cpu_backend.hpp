@@ -2,6 +2,7 @@
 // through a content-addressed on-disk cache.
 #pragma once
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "backends/backend.hpp"
@@ -30,6 +31,12 @@ class CpuBackend final : public Backend {
   std::string identity_;
   std::filesystem::path cache_dir_;
 };
+
+// The table's constructor: a CpuBackend with o.cxx and o.cache_root; throws
+// std::invalid_argument naming --arch when one is given (the host has none to pick).
+std::unique_ptr<Backend> make_cpu_backend(const BackendOptions& o);
+// Always compiles and runs here: the host compiler is checked when the backend is made.
+BackendAvailability cpu_availability();
 
 // The C type a kernel parameter has for a buffer element type.
 std::string cpu_c_type(Elem e, bool dtype_buffer);

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <fenv.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "backends/copy_bandwidth.hpp"
 #include "backends/timing.hpp"
 
 namespace foundry {
@@ -123,6 +125,13 @@ double measure_cpu_copy_gbps(ThreadPool& pool) {
     best_median = std::max(best_median, 2.0 * static_cast<double>(bytes) / s[s.size() / 2] / 1e9);
   }
   return best_median;
+}
+
+double cpu_copy_gbps(const std::filesystem::path& cache_root, const std::string& device) {
+  return cached_copy_gbps(cache_root / "cpu", device, "memcpy, all thread counts, median of 9", [] {
+    ThreadPool pool(static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
+    return measure_cpu_copy_gbps(pool);
+  });
 }
 
 }  // namespace foundry

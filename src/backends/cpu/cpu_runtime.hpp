@@ -56,4 +56,7 @@ class CpuKernel {
 // memcpy over all cores, median of several runs on buffers far beyond the LLC.
 double measure_cpu_copy_gbps(ThreadPool& pool);
 
+// measure_cpu_copy_gbps over every core, cached per device under cache_root/cpu.
+double cpu_copy_gbps(const std::filesystem::path& cache_root, const std::string& device);
+
 }  // namespace foundry

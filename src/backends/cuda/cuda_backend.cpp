@@ -215,8 +215,12 @@ BuildResult CudaBackend::compile_checker() const {
   return compile(source, {"--fmad=false"});
 }
 
+std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& o) {
+  return std::make_unique<CudaBackend>(o.arch, o.cache_root);
+}
+
 BackendAvailability cuda_availability() {
-  BackendAvailability a{"cuda", false, false, "", ""};
+  BackendAvailability a;
   std::string why;
   const cuda::Nvrtc* nv = cuda::nvrtc(&why);
   if (!nv) {

@@ -3,6 +3,7 @@
 // GPU when the architecture is given (--arch sm_90): compile-only runs.
 #pragma once
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "backends/backend.hpp"
@@ -40,14 +41,9 @@ class CudaBackend final : public Backend {
 // Registers, smem, spills and stack of the entry point from a ptxas -v report.
 void parse_ptxas_report(const std::string& log, BuildResult& r);
 
-// Whether a backend can run here, and why not: {"cpu", true, ""}, {"cuda", false, "libcuda ..."}.
-struct BackendAvailability {
-  std::string name;
-  bool compile = false;  // can build variants here
-  bool run = false;      // can execute them here
-  std::string device;
-  std::string why;
-};
+// The table's constructor: a CudaBackend for o.arch with o.cache_root (o.cxx is not used).
+std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& o);
+// NVRTC present: it compiles; a driver and a GPU too: it runs (device: the GPUs).
 BackendAvailability cuda_availability();
 
 }  // namespace foundry

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "backends/copy_bandwidth.hpp"
+
 namespace foundry {
 
 bool is_sticky_cuda_error(int code) {
@@ -99,6 +101,13 @@ double measure_cuda_copy_gbps(const CudaContext& ctx) {
   api.EventDestroy(e1);
   std::nth_element(gbps.begin(), gbps.begin() + gbps.size() / 2, gbps.end());
   return gbps[gbps.size() / 2];
+}
+
+double cuda_copy_gbps(const std::filesystem::path& cache_root, const std::string& device) {
+  return cached_copy_gbps(cache_root / "cuda", device, "cuMemcpyDtoD of 1 GiB, CUDA events, median of 20", [] {
+    CudaContext ctx;
+    return measure_cuda_copy_gbps(ctx);
+  });
 }
 
 }  // namespace foundry

@@ -3,6 +3,7 @@
 // launches and CUDA-event timing.
 #pragma once
 #include <cstddef>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -75,5 +76,8 @@ class CudaKernel {
 // Device-to-device copy bandwidth (bytes read + written per second, GB/s):
 // median of CUDA-event-timed copies of a 1 GiB buffer.
 double measure_cuda_copy_gbps(const CudaContext& ctx);
+
+// measure_cuda_copy_gbps on GPU 0, cached per device under cache_root/cuda.
+double cuda_copy_gbps(const std::filesystem::path& cache_root, const std::string& device);
 
 }  // namespace foundry
