@@ -1,8 +1,10 @@
-// What the harness needs from a backend on the coordinator side: turning a
-// rendered template into a complete translation unit, and compiling it through
-// the content-addressed cache. Execution lives in the backend's runtime, which
-// runs inside worker processes.
+// What the coordinator needs from a backend: turning a rendered template into
+// a complete translation unit, compiling it through the content-addressed
+// cache, and the few decisions that differ between backends (launch limits,
+// problem shapes, workers and their devices). Execution lives in the backend's
+// executor, which runs inside worker processes (backends/executor.hpp).
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -29,6 +31,13 @@ struct BackendAvailability {
   bool run = false;      // can execute them here
   std::string device;    // what they run on ("": nothing beyond the backend's summary to say)
   std::string why;       // what is missing, when it cannot run
+};
+
+// A variant's launch geometry, from its template's `launch` expressions.
+struct Launch {
+  int64_t grid = 0;
+  int threads = 0;   // cpu: worker threads; cuda: threads per block
+  int64_t smem = 0;  // cuda: dynamic shared memory bytes per block
 };
 
 struct BuildResult {
@@ -59,6 +68,31 @@ class Backend {
   // rendered template body and whatever entry point the runtime calls.
   virtual std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body) const = 0;
   virtual BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const = 0;
+
+  // The decisions below default to what a host backend does (the cpu backend's).
+
+  // The launch that runs for a template's requested one (cpu: threads clamped to [1, cores]).
+  virtual Launch effective_launch(Launch requested) const { return requested; }
+  // Why a built variant cannot launch on the target, or "" when it can
+  // (cuda: threads, shared memory and registers per block of the architecture).
+  virtual std::string launch_limit(const Launch& /*launch*/, const BuildResult& /*build*/) const { return ""; }
+  // The shape a contract's shape of regime `r` is run at here (cuda: prefill at GPU sizes).
+  virtual Shape problem_shape(Regime /*r*/, Shape s) const { return s; }
+  // Whether the next batch compiles while this one is evaluated: true where
+  // compiling does not compete with the timed kernel (cuda: host vs GPU).
+  virtual bool overlaps_compile() const { return false; }
+  // One entry per worker process: the device index it sees (CUDA_VISIBLE_DEVICES)
+  // or -1. `asked`: --workers, `asked_explicitly`: whether it was given.
+  // Default: `asked` workers, no device (cuda: one per visible GPU, at most `asked` when given).
+  virtual std::vector<int> worker_devices(int asked, bool asked_explicitly) const;
+  // Throws std::invalid_argument saying what is missing when variants cannot
+  // run here and the run is not compile-only.
+  virtual void require_runnable(bool /*compile_only*/) const {}
+  // The artifact workers run their device-side checks with, "" for none
+  // (cuda: the compiled device_check.cu); throws std::runtime_error when it does not build.
+  virtual std::string checker_artifact() const { return ""; }
+  // Flags a `foundry render` line needs to print exactly this backend's source (cuda: --arch).
+  virtual std::vector<std::string> render_flags() const { return {}; }
 };
 
 

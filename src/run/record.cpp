@@ -74,7 +74,7 @@ json make_record(const OpContract& op, const Candidate& c, const std::string& so
     bench["gbps"] = t.bytes / sec / 1e9;
     bench["gflops"] = t.flops / sec / 1e9;
     if (env.copy_gbps > 0) bench["pct_of_copy"] = 100.0 * t.bytes / sec / 1e9 / env.copy_gbps;
-    bench["timer"] = c.backend == "cpu" ? "steady_clock" : "cuda_event";
+    bench["timer"] = env.timer;
   }
   r["bench"] = bench;
   r["harness_ms"] = eval ? json{{"prepare", eval->prepare_ms}, {"check", eval->check_ms}, {"bench", eval->bench_ms},

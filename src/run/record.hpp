@@ -19,12 +19,7 @@ struct RecordEnv {
   std::string compiler;
   double copy_gbps = 0;
   uint64_t run_seed = 0;
-};
-
-struct Launch {
-  int64_t grid = 0;
-  int threads = 0;   // cpu: worker threads; cuda: threads per block
-  int64_t smem = 0;  // cuda: dynamic shared memory bytes per block
+  std::string timer;  // what latencies are measured with (the backend row's timer)
 };
 
 // UTC time with milliseconds, ISO 8601.

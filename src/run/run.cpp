@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <deque>
 #include <future>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -17,9 +18,6 @@
 #include <fmt/ranges.h>
 
 #include "backends/backend_table.hpp"
-#include "backends/cpu/cpu_backend.hpp"
-#include "backends/cuda/cuda_backend.hpp"
-#include "backends/cuda/cuda_runtime.hpp"
 #include "core/expr.hpp"
 #include "ops/registry.hpp"
 #include "run/record.hpp"
@@ -30,20 +28,6 @@ namespace foundry {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// Why a built variant cannot launch on the target, or "" when it can.
-std::string exceeds_device_limits(const Backend& backend, const Launch& l, const BuildResult& b) {
-  if (backend.name() != "cuda") return "";
-  if (l.threads < 1 || l.threads > 1024) return fmt::format("{} threads per block (1..1024)", l.threads);
-  const auto& arch = static_cast<const CudaBackend&>(backend).arch();
-  // Opt-in shared memory per block by architecture (CUDA programming guide).
-  const int64_t smem_max = arch >= "sm_90" ? 232448 : arch == "sm_80" ? 166912 : arch >= "sm_86" ? 101376 : 65536;
-  const int64_t smem = std::max(0, b.smem_bytes) + l.smem;
-  if (smem > smem_max) return fmt::format("{} bytes of shared memory per block ({} allows {})", smem, arch, smem_max);
-  const int64_t regs = static_cast<int64_t>(std::max(0, b.registers)) * ((l.threads + 31) / 32 * 32);
-  if (regs > 65536) return fmt::format("{} registers x {} threads exceed the 65536 of a multiprocessor", b.registers, l.threads);
-  return "";
-}
 
 namespace {
 
@@ -111,10 +95,7 @@ std::string self_exe() {
 }  // namespace
 
 RunSummary run(const RunConfig& cfg) {
-  if (cfg.backend != "cpu" && cfg.backend != "cuda")
-    throw std::invalid_argument(fmt::format("--backend {}: unknown backend (cpu, cuda)", cfg.backend));
-  if (!cfg.arch.empty() && cfg.backend != "cuda")
-    throw std::invalid_argument(fmt::format("--arch {}: only the cuda backend takes an architecture", cfg.arch));
+  const BackendRow& row = backend_row(cfg.backend);  // unknown backend -> error naming it
   if (cfg.mode != "random") throw std::invalid_argument(fmt::format("--mode {}: unknown sampler (available: random)", cfg.mode));
   if (cfg.per_op < 1) throw std::invalid_argument(fmt::format("--n {}: must be at least 1", cfg.per_op));
   if (cfg.workers < 1) throw std::invalid_argument(fmt::format("--workers {}: must be at least 1", cfg.workers));
@@ -142,26 +123,10 @@ RunSummary run(const RunConfig& cfg) {
     }
   }
 
-  std::unique_ptr<Backend> backend_ptr;
-  int gpus = 0;
-  std::string checker;  // cuda: CUBIN of the device-side check
-  if (cfg.backend == "cpu") {
-    backend_ptr = std::make_unique<CpuBackend>(cfg.cxx, cfg.cache_root);
-  } else {
-    auto cb = std::make_unique<CudaBackend>(cfg.arch, cfg.cache_root);
-    if (!cb->has_device() && !cfg.compile_only)
-      throw std::invalid_argument(fmt::format("--backend cuda: no GPU usable here ({}); add --compile-only --arch sm_XX",
-                                              cb->device_name()));
-    if (cb->has_device()) gpus = cuda_device_count();
-    if (!cfg.compile_only) {
-      // Outputs of ops with the elementwise rule are checked where they are, on
-      // the GPU (unless --host-checks), and inputs are fingerprinted there.
-      BuildResult check = cb->compile_checker();
-      if (!check.ok) throw std::runtime_error("cuda: the device-side check kernel did not compile: " + check.log);
-      checker = check.artifact.string();
-    }
-    backend_ptr = std::move(cb);
-  }
+  std::unique_ptr<Backend> backend_ptr = row.make_backend(BackendOptions{cfg.cxx, cfg.arch, cfg.cache_root});
+  backend_ptr->require_runnable(cfg.compile_only);
+  // The workers' device-side check (cuda: a CUBIN); "" where outputs are checked on the host.
+  const std::string checker = cfg.compile_only ? "" : backend_ptr->checker_artifact();
   const Backend& backend = *backend_ptr;
   Session session(cfg.session_dir);
 
@@ -170,8 +135,9 @@ RunSummary run(const RunConfig& cfg) {
   env.device = backend.device_name();
   env.compiler = backend.compiler_identity();
   if (!cfg.compile_only)
-    env.copy_gbps = backend_row(cfg.backend).copy_gbps(cfg.cache_root, env.device);
+    env.copy_gbps = row.copy_gbps(cfg.cache_root, env.device);
   env.run_seed = cfg.seed;
+  env.timer = row.timer;
 
   // session.json keeps the first run's header and appends each run's config.
   json sj = session.read_json("session.json");
@@ -239,9 +205,8 @@ RunSummary run(const RunConfig& cfg) {
   if (!cfg.compile_only) {
     // cuda: one worker per visible GPU, each seeing only its own (one benchmark
     // at a time per GPU); cpu: as many as asked for.
-    const int n = cfg.backend == "cuda" ? std::max(1, std::min(gpus, cfg.workers_given ? cfg.workers : gpus)) : cfg.workers;
-    for (int w = 0; w < n; ++w)
-      workers.push_back(std::make_unique<WorkerProcess>(exe, cfg.backend, cfg.backend == "cuda" ? w : -1));
+    for (int device : backend.worker_devices(cfg.workers, cfg.workers_given))
+      workers.push_back(std::make_unique<WorkerProcess>(exe, cfg.backend, device));
   }
 
   // Compiles one batch in parallel; returns the jobs that built.
@@ -265,9 +230,9 @@ RunSummary run(const RunConfig& cfg) {
           auto syms = expression_symbols(c.shape, c.knobs);
           launch.grid = eval_int(pc.tmpl->launch.count("grid") ? pc.tmpl->launch.at("grid") : "1", syms);
           const int64_t threads = eval_int(pc.tmpl->launch.count("threads") ? pc.tmpl->launch.at("threads") : "1", syms);
-          // cpu: threads beyond the cores are not real parallelism: record what runs.
-          launch.threads = static_cast<int>(cfg.backend == "cpu" ? std::clamp<int64_t>(threads, 1, cores) : threads);
+          launch.threads = static_cast<int>(std::clamp<int64_t>(threads, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
           launch.smem = pc.tmpl->launch.count("smem") ? eval_int(pc.tmpl->launch.at("smem"), syms) : 0;
+          launch = backend.effective_launch(launch);  // cpu: threads beyond the cores are not real parallelism
         } catch (const std::exception& e) {
           record(make_record(op, c, src_path, Status::launch_error, e.what(), std::nullopt, nullptr, nullptr, env));
           continue;
@@ -277,7 +242,7 @@ RunSummary run(const RunConfig& cfg) {
           record(make_record(op, c, src_path, br.status, "compilation failed", launch, &br, nullptr, env));
           continue;
         }
-        if (std::string over = exceeds_device_limits(backend, launch, br); !over.empty()) {
+        if (std::string over = backend.launch_limit(launch, br); !over.empty()) {
           record(make_record(op, c, src_path, Status::resource_limit, over, launch, &br, nullptr, env));
           continue;
         }
@@ -334,7 +299,7 @@ RunSummary run(const RunConfig& cfg) {
 
   // cpu: compile, then time with nothing else running. cuda: the next batch
   // compiles on the host while the GPU checks and times this one.
-  const bool overlap = cfg.backend == "cuda";
+  const bool overlap = backend.overlaps_compile();
   // There the first batch is one round of compiles, so the worker starts on the
   // first case's inputs and references while the rest compiles.
   std::vector<std::size_t> bounds{0};

@@ -32,15 +32,6 @@ class Draws {
 };
 }  // namespace
 
-Shape gpu_prefill(Shape s) {
-  // A GPU prefill batch: 16384 tokens, so that one launch moves far more than
-  // the L2 holds. Caches grow to keep every token a slot.
-  for (const char* sym : {"rows", "tokens"})
-    if (s.count(sym)) s[sym] = 16384;
-  if (s.count("cache_slots")) s["cache_slots"] = std::max<int64_t>(s["cache_slots"], 2 * 16384);
-  return s;
-}
-
 std::vector<PlannedCandidate> plan_random(const OpContract& op, const std::vector<const KernelTemplate*>& templates,
                                           const Backend& backend, const SamplerConfig& cfg) {
   std::vector<PlannedCandidate> out;
@@ -53,7 +44,7 @@ std::vector<PlannedCandidate> plan_random(const OpContract& op, const std::vecto
   std::vector<std::pair<Regime, Shape>> shapes;
   for (Regime r : cfg.regimes)
     for (const auto& s : op.shapes(r))
-      shapes.emplace_back(r, r == Regime::prefill && backend.name() == "cuda" ? gpu_prefill(s) : s);
+      shapes.emplace_back(r, backend.problem_shape(r, s));
   if (shapes.empty()) return out;
 
   Draws draws(cfg.seed, op.name);

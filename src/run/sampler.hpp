@@ -30,9 +30,6 @@ struct PlannedCandidate {
 
 // The candidates for one op, in order. Candidates whose knobs break a
 // constraint are redrawn a few times before one is kept as invalid_knobs.
-// The cuda backend's prefill shape: the contract's with 16384 rows/tokens.
-Shape gpu_prefill(Shape s);
-
 std::vector<PlannedCandidate> plan_random(const OpContract& op, const std::vector<const KernelTemplate*>& templates,
                                           const Backend& backend, const SamplerConfig& cfg);
 

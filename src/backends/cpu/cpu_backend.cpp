@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -61,6 +62,12 @@ BackendAvailability cpu_availability() { return {true, true, "", ""}; }
 
 std::string CpuBackend::device_name() const {
   return fmt::format("{} ({} threads)", cpu_model(), sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+Launch CpuBackend::effective_launch(Launch l) const {
+  // Threads beyond the cores are not real parallelism: the record shows what runs.
+  l.threads = std::clamp(l.threads, 1, static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN))));
+  return l;
 }
 
 std::string cpu_c_type(Elem e, bool dtype_buffer) {

@@ -20,6 +20,7 @@ class CpuBackend final : public Backend {
   std::string device_name() const override;
   std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body) const override;
   BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const override;
+  Launch effective_launch(Launch requested) const override;
 
   const std::filesystem::path& cache_dir() const { return cache_dir_; }
   // Flags every variant is compiled with; a record's build.flags are these

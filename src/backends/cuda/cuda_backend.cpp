@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <numeric>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/cuda/cuda_api.hpp"
+#include "backends/cuda/cuda_runtime.hpp"
 #include "core/hash.hpp"
 
 namespace foundry {
@@ -206,6 +209,49 @@ BuildResult CudaBackend::compile(const std::string& source, const std::vector<st
   fs::rename(meta.string() + tag, meta);
   r.ok = true;
   return r;
+}
+
+std::string CudaBackend::launch_limit(const Launch& l, const BuildResult& b) const {
+  if (l.threads < 1 || l.threads > 1024) return fmt::format("{} threads per block (1..1024)", l.threads);
+  // Opt-in shared memory per block by architecture (CUDA programming guide).
+  const int64_t smem_max = arch_ >= "sm_90" ? 232448 : arch_ == "sm_80" ? 166912 : arch_ >= "sm_86" ? 101376 : 65536;
+  const int64_t smem = std::max(0, b.smem_bytes) + l.smem;
+  if (smem > smem_max) return fmt::format("{} bytes of shared memory per block ({} allows {})", smem, arch_, smem_max);
+  const int64_t regs = static_cast<int64_t>(std::max(0, b.registers)) * ((l.threads + 31) / 32 * 32);
+  if (regs > 65536) return fmt::format("{} registers x {} threads exceed the 65536 of a multiprocessor", b.registers, l.threads);
+  return "";
+}
+
+Shape gpu_prefill(Shape s) {
+  // A GPU prefill batch: 16384 tokens, so that one launch moves far more than
+  // the L2 holds. Caches grow to keep every token a slot.
+  for (const char* sym : {"rows", "tokens"})
+    if (s.count(sym)) s[sym] = 16384;
+  if (s.count("cache_slots")) s["cache_slots"] = std::max<int64_t>(s["cache_slots"], 2 * 16384);
+  return s;
+}
+
+Shape CudaBackend::problem_shape(Regime r, Shape s) const { return r == Regime::prefill ? gpu_prefill(std::move(s)) : s; }
+
+std::vector<int> CudaBackend::worker_devices(int asked, bool asked_explicitly) const {
+  // One worker per visible GPU, each seeing only its own: one benchmark at a time per GPU.
+  const int gpus = has_device_ ? cuda_device_count() : 0;
+  std::vector<int> devices(static_cast<std::size_t>(std::max(1, std::min(gpus, asked_explicitly ? asked : gpus))));
+  std::iota(devices.begin(), devices.end(), 0);
+  return devices;
+}
+
+void CudaBackend::require_runnable(bool compile_only) const {
+  if (!has_device_ && !compile_only)
+    throw std::invalid_argument(fmt::format("--backend cuda: no GPU usable here ({}); add --compile-only --arch sm_XX", device_));
+}
+
+std::string CudaBackend::checker_artifact() const {
+  // Outputs of ops with the elementwise rule are checked where they are, on
+  // the GPU (unless --host-checks), and inputs are fingerprinted there.
+  BuildResult check = compile_checker();
+  if (!check.ok) throw std::runtime_error("cuda: the device-side check kernel did not compile: " + check.log);
+  return check.artifact.string();
 }
 
 BuildResult CudaBackend::compile_checker() const {

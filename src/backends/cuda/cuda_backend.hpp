@@ -22,6 +22,13 @@ class CudaBackend final : public Backend {
   std::string device_name() const override { return device_; }
   std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body) const override;
   BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const override;
+  std::string launch_limit(const Launch& launch, const BuildResult& build) const override;
+  Shape problem_shape(Regime r, Shape s) const override;  // prefill: gpu_prefill
+  bool overlaps_compile() const override { return true; }
+  std::vector<int> worker_devices(int asked, bool asked_explicitly) const override;
+  void require_runnable(bool compile_only) const override;
+  std::string checker_artifact() const override;  // compile_checker's CUBIN
+  std::vector<std::string> render_flags() const override { return {"--arch", arch_}; }
 
   // The elementwise check kernel (device_check.cu, entry foundry_check) that
   // workers run on outputs kept on the GPU.
@@ -37,6 +44,9 @@ class CudaBackend final : public Backend {
   bool has_device_ = false;
   std::filesystem::path cache_dir_;
 };
+
+// The cuda backend's prefill shape: the contract's with 16384 rows/tokens.
+Shape gpu_prefill(Shape s);
 
 // Registers, smem, spills and stack of the entry point from a ptxas -v report.
 void parse_ptxas_report(const std::string& log, BuildResult& r);
