@@ -6,9 +6,12 @@
 
 #include <chrono>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "cli_helpers.hpp"
+#include "core/hash.hpp"
+#include "run/record.hpp"
 
 using namespace foundry_test;
 
@@ -40,28 +43,37 @@ TEST(RunFaults, EveryFaultIsRecordedWithItsStatusAndTheRunGoesOn) {
   }
 }
 
-TEST(RunRecords, CarryEveryFieldToolsRelyOn) {
+TEST(RunRecords, ReadBackAsRecordsOfTheSchemaAndTheirReproLinePrintsTheirExactSource) {
   auto d = scratch_dir("s");
-  std::vector<std::string> args{"run", "--ops", "rmsnorm", "-n", "2", "--dtypes", "bf16", "--session-dir", d.string()};
+  std::vector<std::string> args{"run", "--ops", "rmsnorm", "-n", "3", "--dtypes", "bf16", "--session-dir", d.string()};
   for (const auto& f : quick_flags()) args.push_back(f);
   auto r = foundry_cmd(args);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto recs = read_records(d);
-  ASSERT_EQ(recs.size(), 2u);
-  for (const auto& rec : recs) {
-    for (const char* k : {"id", "op", "kernel_class", "backend", "dtype", "shape", "params", "template_id", "knobs",
-                          "status", "source_path", "build", "correctness", "bench", "env", "ts"})
-      EXPECT_TRUE(rec.contains(k)) << k;
-    for (const char* k : {"ok", "ms", "cache_hit"}) EXPECT_TRUE(rec["build"].contains(k)) << k;
-    for (const char* k : {"ok", "max_abs_err", "max_rel_err", "n_tests"}) EXPECT_TRUE(rec["correctness"].contains(k)) << k;
-    for (const char* k : {"latency_us", "gbps", "pct_of_copy"}) EXPECT_TRUE(rec["bench"].contains(k)) << k;
-    EXPECT_TRUE(rec["env"].contains("foundry_version"));
-    EXPECT_EQ(rec["id"].get<std::string>().size(), 64u);
-    EXPECT_TRUE(std::filesystem::exists(d / rec["source_path"].get<std::string>()));
-    EXPECT_TRUE(rec["shape"].contains("rows") && rec["shape"].contains("cols"));
+  ASSERT_EQ(recs.size(), 3u);
+  for (const auto& j : recs) {
+    const foundry::Record rec = foundry::record_from_json(j);  // every field, typed
+    EXPECT_EQ(foundry::to_json(rec), j) << "the typed record writes back what was read";
+    EXPECT_EQ(rec.strategy.name, "random");
+    EXPECT_EQ(rec.env.run_seed, 1u);
+    EXPECT_TRUE(std::filesystem::exists(d / rec.source_path));
+    const std::string source = read_file(d / rec.source_path);
+    EXPECT_EQ(foundry::sha256_hex(source), rec.source_sha256);
+    // The repro line, run as written, prints that exact source.
+    ASSERT_EQ(rec.repro.render.rfind("foundry render ", 0), 0u) << rec.repro.render;
+    std::vector<std::string> render_args;
+    std::istringstream words(rec.repro.render.substr(std::string("foundry ").size()));
+    for (std::string w; words >> w;) render_args.push_back(w);
+    auto rendered = foundry_cmd(render_args);
+    ASSERT_EQ(rendered.exit_code, 0) << rendered.output;
+    EXPECT_EQ(foundry::sha256_hex(rendered.output), rec.source_sha256) << rec.repro.render;
+    EXPECT_NE(rec.repro.run.find("--correctness-tests 2 --warmup 1 --repeats 5"), std::string::npos) << rec.repro.run;
+    EXPECT_NE(rec.repro.run.find("--no-flush"), std::string::npos) << rec.repro.run;
   }
-  EXPECT_TRUE(std::filesystem::exists(d / "session.json"));
-  EXPECT_TRUE(std::filesystem::exists(d / "sampler_state.json"));
+  const auto sj = nlohmann::json::parse(read_file(d / "session.json"));
+  EXPECT_EQ(sj["record_schema"], foundry::kRecordSchema);
+  EXPECT_EQ(sj["runs"].back()["mode"], "random");
+  EXPECT_TRUE(nlohmann::json::parse(read_file(d / "search_state.json"))["strategies"].contains("random"));
 }
 
 TEST(RunTemplates, EveryShippedCpuTemplateHasCorrectVariants) {

@@ -7,24 +7,19 @@
 
 #include <string>
 
-#include "harness/evaluate.hpp"
+#include "harness/eval_channel.hpp"
 
 namespace foundry {
 
-struct WorkerLimits {
-  double prepare_s = 600;  // input generation and float64 reference (no kernel code runs)
-  double phase_s = 30;     // each of the check and bench phases
-};
-
-class WorkerProcess {
+class WorkerProcess final : public EvalChannel {
  public:
   // `gpu` >= 0: the worker sees only that GPU (CUDA_VISIBLE_DEVICES).
   WorkerProcess(std::string exe, std::string backend, int gpu = -1);
-  ~WorkerProcess();
+  ~WorkerProcess() override;
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
-  EvalResult evaluate(const EvalRequest& req, const WorkerLimits& limits);
+  EvalResult evaluate(const EvalRequest& req, const WorkerLimits& limits) override;
   int restarts() const { return restarts_; }
 
  private:

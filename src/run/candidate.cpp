@@ -1,6 +1,7 @@
 #include "run/candidate.hpp"
 
 #include "core/hash.hpp"
+#include "run/case_schedule.hpp"
 
 namespace foundry {
 
@@ -15,10 +16,6 @@ void finalize_identity(Candidate& c) {
   c.id = sha256_hex(canonical_json(c).dump());
 }
 
-std::string case_key(const Candidate& c) {
-  nlohmann::json k{{"op", c.op}, {"dtype", to_string(c.dtype)}, {"shape", c.shape}, {"params", c.params},
-                   {"seed", c.input_seed}};
-  return k.dump();
-}
+std::string case_key(const Candidate& c) { return case_key(c.op, c.dtype, c.shape, c.params, c.input_seed); }
 
 }  // namespace foundry

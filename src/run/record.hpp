@@ -1,8 +1,12 @@
-// The attempt record: one JSON object per line of attempts.ndjson. Every field
-// is always present (null where it does not apply), so tools can rely on it.
+// The attempt record: one per line of attempts.ndjson, one per candidate
+// tried. A typed value with one JSON form; every field is always present in
+// the JSON (null where it does not apply). docs/RECORD_SCHEMA.md describes it
+// and record_test checks that description against to_json.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -13,20 +17,118 @@
 
 namespace foundry {
 
+// Written into every record; a reader refuses other versions by name.
+inline constexpr int kRecordSchema = 2;
+
+struct RecordBuild {
+  bool ok = false;
+  std::optional<double> ms;
+  std::optional<bool> cache_hit;
+  std::optional<std::vector<std::string>> flags;
+  std::optional<std::string> log;
+  std::optional<int> registers, smem_bytes, spill_bytes, stack_bytes;  // from ptxas where the backend has it
+};
+
+struct RecordCorrectness {
+  bool ok = false;
+  std::optional<double> max_abs_err, max_rel_err, max_ulp;
+  std::optional<int64_t> mismatches;
+  int n_tests = 0;
+  std::optional<std::string> detail;
+};
+
+struct RecordBench {
+  std::optional<LatencyStats> latency_us;  // of a correct variant only
+  std::optional<double> bytes, flops, gbps, gflops, pct_of_copy;
+  std::optional<std::string> timer;
+};
+
+struct RecordHarnessMs {
+  double prepare = 0, check = 0, bench = 0, transfer = 0, compare = 0;
+};
+
 struct RecordEnv {
-  std::string backend;
+  std::string foundry_version = FOUNDRY_VERSION;
   std::string device;
   std::string compiler;
   double copy_gbps = 0;
   uint64_t run_seed = 0;
-  std::string timer;  // what latencies are measured with (the backend row's timer)
 };
+
+struct RecordStrategy {
+  std::string name;  // the strategy that proposed it
+  uint64_t seq = 0;  // its proposal number within the case
+};
+
+struct RecordRepro {
+  std::string render;  // `foundry render ...`: prints the exact source
+  std::string run;     // the run flags the measurement was taken with
+};
+
+struct Record {
+  int schema = kRecordSchema;
+  std::string id;
+  std::string op;
+  std::string kernel_class;
+  std::string backend;
+  DType dtype = DType::f32;
+  Regime regime = Regime::decode;
+  Shape shape;
+  Params params;
+  std::string template_id;
+  Knobs knobs;
+  Status status = Status::harness_error;
+  std::optional<std::string> error;
+  std::string source_path;
+  std::string source_sha256;
+  uint64_t input_seed = 0;
+  std::optional<Launch> launch;
+  RecordBuild build;
+  RecordCorrectness correctness;
+  RecordBench bench;
+  std::optional<RecordHarnessMs> harness_ms;
+  RecordEnv env;
+  RecordStrategy strategy;
+  RecordRepro repro;
+  std::string ts;
+
+  // The key of the case it was tried on (its inputs and reference).
+  std::string case_key() const;
+  // p50 latency of a correct, timed variant; +inf otherwise.
+  double cost() const;
+};
+
+nlohmann::json to_json(const Record& r);
+// Throws std::runtime_error naming the first missing or mistyped field, and
+// the schema version when it is not kRecordSchema.
+Record record_from_json(const nlohmann::json& j);
 
 // UTC time with milliseconds, ISO 8601.
 std::string now_iso();
 
-nlohmann::json make_record(const OpContract& op, const Candidate& c, const std::string& source_path,
-                           Status status, const std::string& error, const std::optional<Launch>& launch,
-                           const BuildResult* build, const EvalResult* eval, const RecordEnv& env);
+// What every record of a run shares.
+struct RecordContext {
+  RecordEnv env;
+  std::string timer;                      // the backend's ("steady_clock", "cuda_event")
+  std::vector<std::string> render_flags;  // the backend's extra `foundry render` flags
+  std::string run_flags;                  // the measurement flags of this run
+  std::string strategy;
+};
+
+struct RecordInputs {
+  const Candidate* candidate = nullptr;
+  uint64_t seq = 0;
+  std::string source_path;
+  Status status = Status::harness_error;
+  std::string error;
+  std::optional<Launch> launch;
+  const BuildResult* build = nullptr;
+  const EvalResult* eval = nullptr;
+};
+
+Record make_record(const OpContract& op, const RecordInputs& in, const RecordContext& ctx);
+
+// The `foundry render` line that prints a candidate's exact source.
+std::string render_command(const Candidate& c, const std::vector<std::string>& render_flags);
 
 }  // namespace foundry

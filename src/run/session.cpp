@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -51,8 +52,24 @@ Session::Session(fs::path dir) : dir_(std::move(dir)) {
   fd_ = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0)
     throw std::runtime_error(fmt::format("session directory {}: cannot write {}: {}", dir_.string(), log.string(), strerror(errno)));
-  for (const auto& r : read_ndjson(log))
-    if (r.contains("id")) ids_.insert(r["id"].get<std::string>());
+  std::ifstream in(log);
+  int line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.empty()) continue;
+    json j = json::parse(line, nullptr, false);
+    try {
+      if (j.is_discarded()) throw std::runtime_error("not JSON");
+      Record r = record_from_json(j);
+      if (index_.count(r.id)) continue;
+      index_[r.id] = records_.size();
+      records_.push_back(std::move(r));
+    } catch (const std::exception& e) {
+      ::close(fd_);
+      fd_ = -1;
+      throw std::runtime_error(fmt::format("{} line {}: {}; start a new session directory", log.string(), line_no, e.what()));
+    }
+  }
 }
 
 Session::~Session() {
@@ -61,19 +78,30 @@ Session::~Session() {
 
 bool Session::recorded(const std::string& id) const {
   std::lock_guard lk(mu_);
-  return ids_.count(id) > 0;
+  return index_.count(id) > 0;
+}
+
+std::optional<Record> Session::find(const std::string& id) const {
+  std::lock_guard lk(mu_);
+  auto it = index_.find(id);
+  if (it == index_.end()) return std::nullopt;
+  return records_[it->second];
 }
 
 std::size_t Session::recorded_count() const {
   std::lock_guard lk(mu_);
-  return ids_.size();
+  return records_.size();
 }
 
-bool Session::append(const json& record) {
+std::vector<Record> Session::records() const {
   std::lock_guard lk(mu_);
-  const std::string id = record.at("id").get<std::string>();
-  if (ids_.count(id)) return false;
-  std::string line = record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  return records_;
+}
+
+bool Session::append(const Record& record) {
+  std::lock_guard lk(mu_);
+  if (index_.count(record.id)) return false;
+  std::string line = to_json(record).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   // One write() per record on an O_APPEND descriptor, then fsync: a kill can
   // leave at most a torn last line, which the next open drops.
   const char* p = line.data();
@@ -87,8 +115,10 @@ bool Session::append(const json& record) {
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  ::fsync(fd_);
-  ids_.insert(id);
+  if (::fsync(fd_) != 0)
+    throw std::runtime_error(fmt::format("{}: fsync failed: {}", attempts_path().string(), strerror(errno)));
+  index_[record.id] = records_.size();
+  records_.push_back(record);
   return true;
 }
 

@@ -1,13 +1,16 @@
 // A session directory: session.json, attempts.ndjson (append-only, one writer,
-// fsync per record), kernels/<sha>.<ext>, sampler_state.json.
+// fsync per record), kernels/<sha>.<ext>, search_state.json.
 #pragma once
 #include <filesystem>
+#include <map>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "run/record.hpp"
 
 namespace foundry {
 
@@ -19,7 +22,8 @@ class Session {
  public:
   // Creates the directory if needed; throws naming the path when it cannot be
   // written. Truncates a torn last line of attempts.ndjson (an append that was
-  // cut off never became a record) and loads the ids already recorded.
+  // cut off never became a record) and reads every record back, in log order;
+  // throws naming the file and line when one is not a record of this schema.
   explicit Session(std::filesystem::path dir);
   ~Session();
   Session(const Session&) = delete;
@@ -28,11 +32,14 @@ class Session {
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path attempts_path() const { return dir_ / "attempts.ndjson"; }
   bool recorded(const std::string& id) const;
+  std::optional<Record> find(const std::string& id) const;
   std::size_t recorded_count() const;
+  // Every record, in log order.
+  std::vector<Record> records() const;
 
-  // Appends one record and fsyncs. Thread-safe; records with an id already
-  // present are dropped (returns false).
-  bool append(const nlohmann::json& record);
+  // Appends one record and fsyncs. Thread-safe; a record whose id is already
+  // present is dropped (returns false).
+  bool append(const Record& record);
   // Writes kernels/<sha>.<ext> once; returns its path relative to the session.
   std::string write_kernel(const std::string& sha, const std::string& ext, const std::string& source);
   // Atomic replace of a small JSON file in the session directory.
@@ -43,7 +50,8 @@ class Session {
   std::filesystem::path dir_;
   int fd_ = -1;
   mutable std::mutex mu_;
-  std::set<std::string> ids_;
+  std::vector<Record> records_;
+  std::map<std::string, std::size_t> index_;  // id -> position in records_
 };
 
 }  // namespace foundry

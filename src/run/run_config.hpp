@@ -1,29 +1,28 @@
-// `foundry run`: the coordinator. It samples candidates, compiles them in a
-// thread pool, hands them to worker processes grouped by case, and is the only
-// writer of the session log.
+// What `foundry run` is asked to do, and what it reports back.
 #pragma once
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
-#include "backends/backend_table.hpp"
 #include "core/types.hpp"
-#include "harness/evaluate.hpp"
-#include "harness/worker_process.hpp"
+#include "harness/eval_channel.hpp"
+#include "run/case_schedule.hpp"
 
 namespace foundry {
 
 struct RunConfig {
   std::vector<std::string> ops;  // empty: every op with templates for the backend
-  int per_op = 8;
-  std::string backend = kDefaultBackend;
+  Budget budget;
+  std::string backend = "cpu";
   int workers = 1;
   bool workers_given = false;  // cuda: default one worker per visible GPU
   bool compile_only = false;   // build and record resources; run nothing
   std::string arch;            // cuda: sm_XX (default: the GPU's)
   bool host_checks = false;    // cuda: compare every output on the host, none on the GPU
-  int jobs = 0;  // parallel compiles; 0 = number of cores
-  std::string mode = "random";
+  int jobs = 0;                // parallel compiles; 0 = number of cores
+  std::string mode = "random"; // the search strategy (strategy_table())
   uint64_t seed = 1;
   std::vector<Regime> regimes;
   std::vector<DType> dtypes;
@@ -39,17 +38,15 @@ struct RunConfig {
 };
 
 struct RunSummary {
-  int planned = 0;
-  int skipped = 0;  // already recorded in the session
-  int recorded = 0;
+  int planned = 0;   // proposals made by the strategies this run
+  int skipped = 0;   // of those, already recorded in the session
+  int recorded = 0;  // records appended this run
   std::map<std::string, int> by_status;
-  double compile_s = 0;   // wall time of the compile phases
-  double evaluate_s = 0;  // wall time of the check-and-bench phases
-  double total_s = 0;     // wall time from the first compile to the last record
+  int searches_restored = 0;  // case searches continued from the saved state
+  int searches_rebuilt = 0;   // case searches rebuilt by replaying the log
+  double compile_s = 0;       // wall time of the compile phases
+  double evaluate_s = 0;      // wall time of the check-and-bench phases
+  double total_s = 0;         // wall time from the first ask to the last record
 };
-
-// Throws std::invalid_argument / std::runtime_error with a message naming the
-// bad op, flag, file or directory.
-RunSummary run(const RunConfig& cfg);
 
 }  // namespace foundry

@@ -1,9 +1,9 @@
+#include "run/session.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include "run/session.hpp"
 
 using namespace foundry;
 namespace fs = std::filesystem;
@@ -14,35 +14,62 @@ fs::path fresh(const std::string& name) {
   fs::remove_all(d);
   return d;
 }
+
+Record rec(const std::string& id, Status st = Status::ok) {
+  Record r;
+  r.id = id;
+  r.op = "rmsnorm";
+  r.status = st;
+  r.strategy.name = "random";
+  return r;
+}
 }  // namespace
 
 TEST(Session, TornLastLineIsDroppedAndAppendsContinueCleanly) {
   auto d = fresh("torn");
   {
     Session s(d);
-    ASSERT_TRUE(s.append({{"id", "a"}, {"v", 1}}));
-    ASSERT_TRUE(s.append({{"id", "b"}, {"v", 2}}));
+    ASSERT_TRUE(s.append(rec("a")));
+    ASSERT_TRUE(s.append(rec("b", Status::mismatch)));
   }
   {
     std::ofstream out(d / "attempts.ndjson", std::ios::app);
-    out << R"({"id":"c","v":)";  // a write cut off by a kill
+    out << R"({"schema":2,"id":"c","op":)";  // a write cut off by a kill
   }
   Session s(d);
   EXPECT_TRUE(s.recorded("a"));
   EXPECT_TRUE(s.recorded("b"));
   EXPECT_FALSE(s.recorded("c"));
-  ASSERT_TRUE(s.append({{"id", "c"}, {"v", 3}}));
-  auto recs = read_ndjson(d / "attempts.ndjson");
+  ASSERT_TRUE(s.append(rec("c")));
+  auto recs = Session(d).records();
   ASSERT_EQ(recs.size(), 3u);
-  EXPECT_EQ(recs[2]["v"], 3);
+  EXPECT_EQ(recs[0].id, "a");
+  EXPECT_EQ(recs[1].status, Status::mismatch);
+  EXPECT_EQ(recs[2].id, "c");
+  EXPECT_EQ(s.find("b")->status, Status::mismatch);
+  EXPECT_FALSE(s.find("zz"));
 }
 
 TEST(Session, DuplicateIdsAreNeverAppended) {
   auto d = fresh("dup");
   Session s(d);
-  EXPECT_TRUE(s.append({{"id", "x"}}));
-  EXPECT_FALSE(s.append({{"id", "x"}}));
+  EXPECT_TRUE(s.append(rec("x")));
+  EXPECT_FALSE(s.append(rec("x")));
   EXPECT_EQ(read_ndjson(d / "attempts.ndjson").size(), 1u);
+}
+
+TEST(Session, ALogOfAnotherSchemaIsRefusedNamingFileAndLine) {
+  auto d = fresh("old");
+  fs::create_directories(d);
+  std::ofstream(d / "attempts.ndjson") << R"({"id":"old","op":"rmsnorm","status":"ok"})" << "\n";
+  try {
+    Session s(d);
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("attempts.ndjson line 1"), std::string::npos) << m;
+    EXPECT_NE(m.find("older foundry"), std::string::npos) << m;
+  }
 }
 
 TEST(Session, KernelsAreContentAddressed) {

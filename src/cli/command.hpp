@@ -1,0 +1,37 @@
+// The foundry command line as a table: one row per subcommand (name, help,
+// and a setup that declares its options and returns its handler), one file
+// per command. A new command is one file and one row in command.cpp.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace foundry::cli {
+
+using Handler = std::function<int()>;
+
+struct Command {
+  std::string name;
+  std::string help;  // empty: internal, not listed in --help
+  // Declares the subcommand's options on `sub`; the handler runs when it is chosen.
+  std::function<Handler(CLI::App& sub)> setup;
+};
+
+const std::vector<Command>& command_table();
+
+// The rows, one per file.
+Command list_command();
+Command run_command();
+Command render_command();
+Command worker_command();
+
+// The whole invocation as typed; main sets it, `run` records it in session.json.
+std::string& invocation();
+
+// --templates DIR (or $FOUNDRY_TEMPLATES), defaulting to the installed or source tree's templates/.
+void add_template_option(CLI::App& sub, std::filesystem::path& root);
+
+}  // namespace foundry::cli

@@ -1,0 +1,118 @@
+// `foundry run`: generate, check and benchmark variants into a session.
+#include <unistd.h>
+
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "backends/backend.hpp"
+#include "backends/backend_table.hpp"
+#include "cli/command.hpp"
+#include "run/coordinator.hpp"
+#include "run/strategy.hpp"
+
+namespace foundry::cli {
+
+namespace {
+
+struct RunOptions {
+  RunConfig cfg;
+  std::filesystem::path templates;
+  std::vector<std::string> shapes{"all"};
+  std::vector<std::string> dtypes{"f32", "f16", "bf16"};
+  std::string session_dir;
+  std::string cache_root = default_cache_root().string();
+  double bench_timeout = 30;
+  bool no_flush = false;
+};
+
+std::string default_session_dir() {
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return std::string("runs/") + stamp;
+}
+
+int run_main(RunOptions& o, const CLI::App& sub) {
+  RunConfig& cfg = o.cfg;
+  if (sub.count("-n") > 0 && sub.count("--n-per-case") > 0)
+    throw std::invalid_argument("-n and --n-per-case: give one budget (per op, or per case)");
+  cfg.template_root = o.templates;
+  cfg.session_dir = o.session_dir.empty() ? default_session_dir() : o.session_dir;
+  cfg.cache_root = o.cache_root;
+  cfg.limits.phase_s = o.bench_timeout;
+  cfg.workers_given = sub.count("--workers") > 0;
+  cfg.bench.flush_cache = !o.no_flush;
+  cfg.bench.min_repeats = std::min(cfg.bench.min_repeats, cfg.bench.max_repeats);
+  cfg.regimes.clear();
+  for (const auto& s : o.shapes) {
+    if (s == "all") {
+      cfg.regimes = all_regimes();
+      break;
+    }
+    cfg.regimes.push_back(*parse_regime(s));
+  }
+  cfg.dtypes.clear();
+  for (const auto& d : o.dtypes) cfg.dtypes.push_back(*parse_dtype(d));
+  cfg.progress_tty = isatty(2);
+  cfg.command_line = invocation();
+  RunSummary s = run(cfg);
+  std::vector<std::string> st;
+  for (const auto& [k, v] : s.by_status) st.push_back(fmt::format("{}={}", k, v));
+  std::cout << fmt::format("session {}: {} proposed ({}), {} already recorded, {} recorded now ({})\n",
+                           cfg.session_dir.string(), s.planned, cfg.mode, s.skipped, s.recorded, fmt::join(st, ", "));
+  if (s.searches_restored + s.searches_rebuilt > 0)
+    std::cout << fmt::format("resumed: {} case searches from their saved state, {} rebuilt from the log\n",
+                             s.searches_restored, s.searches_rebuilt);
+  if (s.recorded > 0)
+    std::cout << fmt::format("time: {:.1f} s ({:.2f} variants/s): compile {:.1f} s, check and bench {:.1f} s\n", s.total_s,
+                             s.recorded / s.total_s, s.compile_s, s.evaluate_s);
+  std::cout << fmt::format("attempts: {}\n", (cfg.session_dir / "attempts.ndjson").string());
+  return 0;
+}
+
+}  // namespace
+
+Command run_command() {
+  return {"run", "generate, check and benchmark kernel variants into a session", [](CLI::App& sub) -> Handler {
+            auto o = std::make_shared<RunOptions>();
+            RunConfig& cfg = o->cfg;
+            add_template_option(sub, o->templates);
+            o->bench_timeout = cfg.limits.phase_s;
+            sub.add_option("--ops", cfg.ops, "ops to run (default: every op with templates for the backend)")->delimiter(',');
+            sub.add_option("-n,--n", cfg.budget.per_op, "variants per op, spread over its cases")->check(CLI::PositiveNumber);
+            sub.add_option("--n-per-case", cfg.budget.per_case, "variants per case (dtype x shape x params) instead of per op")
+                ->check(CLI::PositiveNumber);
+            sub.add_option("--backend", cfg.backend, "backend")->check(CLI::IsMember(backend_names()));
+            sub.add_option("--workers", cfg.workers, "worker processes that check and benchmark")->check(CLI::Range(1, 256));
+            sub.add_option("--jobs", cfg.jobs, "parallel compiles (default: number of cores)")->check(CLI::NonNegativeNumber);
+            sub.add_option("--mode", cfg.mode, "search strategy")->check(CLI::IsMember(strategy_names()));
+            sub.add_option("--seed", cfg.seed, "strategy and input seed");
+            sub.add_option("--shapes", o->shapes, "shape regimes: decode, prefill, odd or all")
+                ->delimiter(',')
+                ->check(CLI::IsMember({"decode", "prefill", "odd", "all"}));
+            sub.add_option("--dtypes", o->dtypes, "dtypes: f32 f16 bf16")->delimiter(',')->check(CLI::IsMember({"f32", "f16", "bf16"}));
+            sub.add_option("--session-dir", o->session_dir,
+                           "session directory (created; an existing one is resumed; default runs/<date>-<time>)");
+            sub.add_option("--correctness-tests", cfg.correctness_tests, "seeds each variant is checked on")->check(CLI::Range(1, 64));
+            sub.add_option("--warmup", cfg.bench.warmup, "untimed runs before timing")->check(CLI::Range(0, 10000));
+            sub.add_option("--repeats", cfg.bench.max_repeats, "maximum timed runs (stops earlier once the median is stable)")
+                ->check(CLI::Range(1, 1000000));
+            sub.add_option("--bench-timeout", o->bench_timeout,
+                           "seconds a variant may take in each of its check and bench phases before it is killed as a hang")
+                ->check(CLI::PositiveNumber);
+            sub.add_option("--cxx", cfg.cxx, "host C++ compiler for the cpu backend (default: $CXX or c++)");
+            sub.add_option("--cache-dir", o->cache_root, "compile cache and measured ceilings")->envname("FOUNDRY_CACHE_DIR");
+            sub.add_flag("--compile-only", cfg.compile_only, "build every proposed variant and record its resources (status compiled), run none");
+            sub.add_option("--arch", cfg.arch, "cuda: GPU architecture to compile for, e.g. sm_90 (default: the GPU's)");
+            sub.add_flag("--host-checks", cfg.host_checks,
+                         "cuda: copy outputs back and check them on the host, also where the GPU would check them");
+            sub.add_flag("--no-flush", o->no_flush, "do not evict the cache between timed runs");
+            return [o, &sub] { return run_main(*o, sub); };
+          }};
+}
+
+}  // namespace foundry::cli

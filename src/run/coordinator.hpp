@@ -1,0 +1,119 @@
+// `foundry run`: the coordinator, as a loop of steps in the manner of a tuning
+// runner. It selects the ops and their search spaces, opens the session and
+// restores every case search, then repeats: ask each search for proposals,
+// materialise them (render + assemble into candidates), compile in a thread
+// pool, evaluate in worker processes grouped by case, record, tell the
+// outcomes back. It is the only writer of the session log. A failure inside a
+// compile or evaluation becomes a harness_error record and the run goes on; a
+// failure of the run itself (the log cannot be written) stops it with a
+// message, keeping every record already appended.
+#pragma once
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backends/backend.hpp"
+#include "harness/eval_channel.hpp"
+#include "run/case_search.hpp"
+#include "run/progress.hpp"
+#include "run/record.hpp"
+#include "run/run_config.hpp"
+#include "run/session.hpp"
+
+namespace foundry {
+
+// What the loop runs on: a backend that compiles, facts of its row, and the
+// channels that evaluate. From the backend table in a real run; fakes in tests.
+struct RunServices {
+  std::unique_ptr<Backend> backend;
+  std::string timer;                                          // what latencies are measured with
+  std::function<double(const std::string& device)> copy_gbps;  // measured copy bandwidth
+  std::function<std::unique_ptr<EvalChannel>(int device)> make_channel;
+};
+
+// A real run's services: the configured backend's row, worker processes of this executable.
+RunServices backend_services(const RunConfig& cfg);
+
+// One proposal made concrete.
+struct Planned {
+  CaseSearch* search = nullptr;
+  Proposal proposal;
+  Candidate candidate;
+  const KernelTemplate* tmpl = nullptr;
+  std::string violated;  // the constraint it breaks at the case's shape
+  std::string error;     // why it could not be materialised (a harness_error)
+};
+
+// A built candidate waiting for evaluation.
+struct Job {
+  Planned* planned = nullptr;
+  std::string source_path;
+  BuildResult build;
+  Launch launch;
+};
+
+class Coordinator {
+ public:
+  Coordinator(RunConfig cfg, RunServices services);
+  ~Coordinator();
+  RunSummary run();
+
+  // The steps, in the order run() takes them.
+  void select();
+  void open_session();
+  std::vector<Planned> ask();
+  Planned materialise(CaseSearch& search, const Proposal& p) const;
+  std::optional<Job> compile(Planned& p);
+  void evaluate(Job& job, EvalChannel& channel);
+  void record(Planned& p, RecordInputs in);
+  void tell();
+
+  const Session& session() const { return *session_; }
+
+ private:
+  struct OpSearch {
+    const OpContract* op = nullptr;
+    std::unique_ptr<SearchSpace> space;
+    std::vector<std::unique_ptr<CaseSearch>> cases;
+  };
+  // Compiles and evaluates one round, in chunks (overlapped where the backend says so).
+  void process(std::vector<Planned>& round);
+  std::vector<Job> compile_chunk(std::vector<Planned>& round, std::size_t b0, std::size_t b1);
+  void evaluate_chunk(std::vector<Job>& jobs);
+  // Runs step() for one candidate; an exception becomes its harness_error record,
+  // and one while recording that stops the run.
+  void guarded(Planned& p, const std::function<void()>& step, const std::optional<Launch>& launch = std::nullopt,
+               const BuildResult* build = nullptr);
+  void save_searches();
+  std::string run_flags() const;
+
+  RunConfig cfg_;
+  RunServices svc_;
+  std::vector<KernelTemplate> templates_;
+  std::vector<OpSearch> ops_;
+  std::unique_ptr<Session> session_;
+  nlohmann::json session_json_;
+  nlohmann::json search_state_;
+  RecordContext rctx_;
+  std::string checker_;  // the backend's worker-side check artifact
+  std::vector<std::unique_ptr<EvalChannel>> channels_;
+  std::unique_ptr<Progress> progress_;
+  RunSummary summary_;
+  int jobs_ = 1;
+
+  std::mutex mu_;  // guards outcomes_ and summary_ counts
+  std::vector<std::pair<CaseSearch*, Outcome>> outcomes_;
+  std::atomic<bool> stop_{false};
+  std::exception_ptr stop_error_;
+};
+
+// Builds the backend's services and runs the loop. Throws std::invalid_argument
+// / std::runtime_error with a message naming the bad op, flag, file or directory.
+RunSummary run(const RunConfig& cfg);
+
+}  // namespace foundry

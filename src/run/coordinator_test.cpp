@@ -1,0 +1,272 @@
+// The coordinator in-process, on a scripted backend: no compiler, no worker
+// process. Kills are real (a forked child SIGKILLs itself mid-run).
+#include "run/coordinator.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "fakes/fake_backend.hpp"
+
+using namespace foundry;
+using namespace foundry_test;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path fresh_dir(const std::string& tag) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path d = fs::path(::testing::TempDir()) / "foundry-coordinator" / (std::string(info->name()) + "." + tag);
+  fs::remove_all(d);
+  return d;
+}
+
+RunConfig config(const std::string& fixture, const fs::path& dir) {
+  RunConfig c;
+  c.template_root = fs::path(FOUNDRY_TEST_DIR) / "fixtures" / fixture;
+  c.ops = {"rmsnorm"};
+  c.regimes = all_regimes();
+  c.dtypes = {DType::f32};
+  c.session_dir = dir;
+  c.cache_root = dir.parent_path() / "cache";
+  c.jobs = 2;
+  c.budget.per_op = 20;
+  return c;
+}
+
+RunSummary run_fake(const RunConfig& c, std::shared_ptr<FakeBuilds> builds = std::make_shared<FakeBuilds>()) {
+  return Coordinator(c, fake_services(std::move(builds))).run();
+}
+
+// (case, strategy seq) -> candidate id, over every record of a session.
+std::map<std::pair<std::string, uint64_t>, std::string> proposals(const fs::path& dir) {
+  std::map<std::pair<std::string, uint64_t>, std::string> m;
+  Session s(dir);
+  for (const auto& r : s.records()) {
+    auto [it, fresh] = m.emplace(std::make_pair(r.case_key(), r.strategy.seq), r.id);
+    EXPECT_TRUE(fresh) << "two records for one proposal: " << r.id;
+  }
+  return m;
+}
+
+// Runs the config in a child that SIGKILLs itself just before evaluation `at`.
+void run_and_kill_at(const RunConfig& c, int at) {
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto builds = std::make_shared<FakeBuilds>();
+    builds->before_evaluation = [at](int n) {
+      if (n == at) raise(SIGKILL);
+    };
+    try {
+      run_fake(c, builds);
+    } catch (...) {
+    }
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << "the child finished before it was killed";
+}
+
+}  // namespace
+
+TEST(Coordinator, SameSeedAndOutcomesGiveTheSameProposals) {
+  auto a = fresh_dir("a"), b = fresh_dir("b");
+  auto sa = run_fake(config("fake_templates", a));
+  auto sb = run_fake(config("fake_templates", b));
+  EXPECT_EQ(sa.recorded, 20);
+  EXPECT_EQ(sb.recorded, 20);
+  EXPECT_EQ(proposals(a), proposals(b));
+  auto other = config("fake_templates", fresh_dir("c"));
+  other.seed = 2;
+  run_fake(other);
+  std::set<std::string> ids_a, ids_c;
+  for (const auto& [k, id] : proposals(a)) ids_a.insert(id);
+  for (const auto& [k, id] : proposals(other.session_dir)) ids_c.insert(id);
+  EXPECT_NE(ids_a, ids_c) << "another seed proposes other variants";
+}
+
+TEST(Coordinator, KillBetweenAskAndRecordLosesAndDuplicatesNothing) {
+  auto whole = fresh_dir("whole");
+  run_fake(config("fake_templates", whole));
+  const auto expected = proposals(whole);
+  ASSERT_EQ(expected.size(), 20u);
+
+  auto d = fresh_dir("killed");
+  auto c = config("fake_templates", d);
+  run_and_kill_at(c, 7);
+  const auto before = proposals(d);
+  ASSERT_GE(before.size(), 6u);
+  ASSERT_LT(before.size(), 20u);
+  ASSERT_TRUE(fs::exists(d / "search_state.json"));
+
+  auto s = run_fake(c);
+  EXPECT_EQ(s.searches_rebuilt, 0);
+  EXPECT_GT(s.searches_restored, 0);
+  EXPECT_EQ(s.recorded, static_cast<int>(20 - before.size()));
+  EXPECT_EQ(proposals(d), expected) << "the resumed run makes the proposals an uninterrupted one made";
+
+  auto again = run_fake(c);
+  EXPECT_EQ(again.recorded, 0) << "nothing left to do";
+  EXPECT_EQ(proposals(d), expected);
+}
+
+TEST(Coordinator, AMissingSearchStateIsRebuiltFromTheLog) {
+  auto whole = fresh_dir("whole");
+  run_fake(config("fake_templates", whole));
+  auto d = fresh_dir("killed");
+  auto c = config("fake_templates", d);
+  run_and_kill_at(c, 9);
+  fs::remove(d / "search_state.json");
+  auto s = run_fake(c);
+  EXPECT_GT(s.searches_rebuilt, 0);
+  EXPECT_EQ(proposals(d), proposals(whole));
+}
+
+TEST(Coordinator, AStaleSearchStateIsRebuiltFromTheLog) {
+  auto whole = fresh_dir("whole");
+  run_fake(config("fake_templates", whole));
+  auto d = fresh_dir("stale");
+  auto c = config("fake_templates", d);
+  c.budget.per_op = 5;
+  run_fake(c);
+  ASSERT_TRUE(fs::exists(d / "search_state.json"));
+  // Keep the state of the 5-variant run, log 15 more, then put the old state back.
+  fs::copy_file(d / "search_state.json", d / "old_state.json");
+  c.budget.per_op = 20;
+  run_fake(c);
+  fs::copy_file(d / "old_state.json", d / "search_state.json", fs::copy_options::overwrite_existing);
+  auto s = run_fake(c);
+  EXPECT_EQ(s.recorded, 0);
+  EXPECT_GT(s.searches_rebuilt, 0);
+  EXPECT_EQ(proposals(d), proposals(whole));
+}
+
+TEST(Coordinator, AFailureInsideACompileOrEvaluationIsAHarnessErrorAndTheRunGoesOn) {
+  auto d = fresh_dir("s");
+  auto c = config("fake_faults", d);
+  c.regimes = {Regime::decode};
+  c.budget.per_case = 5;  // every case tries all five one-point templates
+  auto s = run_fake(c);
+  Session session(d);
+  std::map<std::string, std::set<std::string>> status;
+  std::map<std::string, int> per_case;
+  for (const auto& r : session.records()) {
+    status[r.template_id].insert(to_string(r.status));
+    ++per_case[r.case_key()];
+    if (r.template_id == "compiler_throws") EXPECT_NE(r.error.value_or("").find("the compiler exploded"), std::string::npos);
+    if (r.template_id == "channel_throws") EXPECT_NE(r.error.value_or("").find("the channel broke"), std::string::npos);
+  }
+  const std::map<std::string, std::set<std::string>> expected{{"plain", {"ok"}},
+                                                              {"wrong", {"mismatch"}},
+                                                              {"nocompile", {"compile_error"}},
+                                                              {"compiler_throws", {"harness_error"}},
+                                                              {"channel_throws", {"harness_error"}}};
+  EXPECT_EQ(status, expected);
+  EXPECT_EQ(per_case.size(), 6u) << "3 decode shapes x 2 eps";
+  for (const auto& [k, n] : per_case) EXPECT_EQ(n, 5) << k;
+  EXPECT_EQ(s.recorded, 30);
+}
+
+TEST(Coordinator, NPerCaseGivesEveryCaseItsOwnBudgetUntilItsSpaceRunsOut) {
+  auto d = fresh_dir("s");
+  auto c = config("fake_templates", d);
+  c.budget.per_case = 7;
+  run_fake(c);
+  Session session(d);
+  std::map<std::string, int> per_case;
+  std::map<std::string, Shape> shape_of;
+  for (const auto& r : session.records()) {
+    ++per_case[r.case_key()];
+    shape_of[r.case_key()] = r.shape;
+    EXPECT_EQ(r.strategy.name, "random");
+  }
+  EXPECT_EQ(per_case.size(), 14u) << "7 shapes x 2 eps";
+  for (const auto& [k, n] : per_case) {
+    // cols = 3 leaves plain and the 5 tiled points with A * B <= 3.
+    EXPECT_EQ(n, shape_of[k].at("cols") == 3 ? 6 : 7) << k;
+  }
+}
+
+TEST(Coordinator, RecordsCarryTheirStrategyAndAReproLine) {
+  auto d = fresh_dir("s");
+  run_fake(config("fake_templates", d));
+  Session session(d);
+  std::map<std::string, std::set<uint64_t>> seqs;
+  for (const auto& r : session.records()) {
+    EXPECT_EQ(r.schema, kRecordSchema);
+    EXPECT_TRUE(seqs[r.case_key()].insert(r.strategy.seq).second);
+    EXPECT_NE(r.repro.render.find("foundry render --backend fake --template " + r.template_id), std::string::npos);
+    for (const auto& [k, v] : r.knobs) EXPECT_NE(r.repro.render.find("--knob " + k + "=" + std::to_string(v)), std::string::npos);
+    EXPECT_NE(r.repro.run.find("--seed 1"), std::string::npos);
+    if (r.status == Status::ok) {
+      EXPECT_EQ(r.bench.timer.value_or(""), "fake_clock");
+      EXPECT_GT(r.bench.pct_of_copy.value_or(0), 0);
+    }
+  }
+  // Seqs of a case count from 0 without gaps.
+  for (const auto& [k, s] : seqs) EXPECT_EQ(*s.rbegin() + 1, s.size()) << k;
+}
+
+TEST(Coordinator, AFailureOfTheRunItselfStopsItWithAMessageAndKeepsEveryRecord) {
+  auto d = fresh_dir("s");
+  auto c = config("fake_templates", d);
+  c.budget.per_op = 60;
+  const fs::path msg = d.parent_path() / (d.filename().string() + ".msg");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // The log may not grow past 24 KiB: appends fail part-way through the run.
+    signal(SIGXFSZ, SIG_IGN);
+    rlimit rl{24 * 1024, 24 * 1024};
+    setrlimit(RLIMIT_FSIZE, &rl);
+    try {
+      run_fake(c);
+    } catch (const std::exception& e) {
+      std::ofstream(msg) << e.what();
+      _exit(3);
+    }
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  ASSERT_TRUE(WIFEXITED(st)) << "the run crashed instead of stopping";
+  ASSERT_EQ(WEXITSTATUS(st), 3) << "the run did not stop";
+  std::ifstream in(msg);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("attempts.ndjson"), std::string::npos) << text;
+  Session s(d);  // the torn tail is dropped; every whole record reads back
+  EXPECT_GT(s.recorded_count(), 3u);
+  EXPECT_LT(s.recorded_count(), 60u);
+  auto resumed = run_fake(c);
+  EXPECT_EQ(Session(d).recorded_count(), 60u);
+  EXPECT_EQ(resumed.recorded + static_cast<int>(s.recorded_count()), 60);
+}
+
+TEST(Coordinator, UnknownOpsStrategiesAndBudgetsAreNamed) {
+  auto d = fresh_dir("s");
+  auto expect_error = [&](RunConfig c, const std::string& needle) {
+    try {
+      run_fake(c);
+      ADD_FAILURE() << "expected an error naming " << needle;
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  auto c = config("fake_templates", d);
+  c.ops = {"rmsnorm", "no_such_op"};
+  expect_error(c, "no_such_op");
+  c = config("fake_templates", d);
+  c.mode = "telepathy";
+  expect_error(c, "--mode telepathy");
+  c = config("fake_templates", d);
+  c.ops = {"softmax"};
+  expect_error(c, "softmax");
+}

@@ -1,0 +1,68 @@
+// The strategy seam: how the knobs of one case are searched. A strategy sees
+// only the space's coordinates and the costs of what it proposed (latency in
+// microseconds; +inf for a variant that failed), never templates or files, so
+// each is written once for every op, knob type and backend. Strategies are
+// rows of one table, chosen by `foundry run --mode NAME`.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "run/search_space.hpp"
+
+namespace foundry {
+
+struct Proposal {
+  uint64_t seq = 0;  // the strategy's own count of proposals in this case, from 0
+  Point point;
+};
+
+struct Outcome {
+  uint64_t seq = 0;
+  Point point;
+  Status status = Status::ok;
+  double cost = std::numeric_limits<double>::infinity();  // p50 latency (us) of a correct variant
+};
+
+// What a strategy is built with: the space, the case's shape (for the
+// constraints), and a stream name that makes its draws deterministic in
+// (seed, op, case).
+struct StrategyContext {
+  const SearchSpace* space = nullptr;
+  Shape shape;
+  uint64_t seed = 1;
+  std::string stream;  // op and case key
+  int position = 0;    // the case's place in the op's schedule (spreads first picks over templates)
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  // Up to n new proposals; fewer (or none) once the space is exhausted.
+  virtual std::vector<Proposal> ask(std::size_t n) = 0;
+  // Results, in any order. Also takes outcomes of proposals this instance
+  // never made (a state rebuilt by replaying the log) and advances past them.
+  virtual void tell(const std::vector<Outcome>& outcomes) = 0;
+  // Everything needed to continue exactly where it stands.
+  virtual nlohmann::json save() const = 0;
+  // Throws std::runtime_error when the state is not one of this strategy's.
+  virtual void load(const nlohmann::json& state) = 0;
+};
+
+struct StrategyRow {
+  std::string name;
+  std::string help;
+  std::function<std::unique_ptr<Strategy>(const StrategyContext&)> make;
+};
+
+const std::vector<StrategyRow>& strategy_table();
+// Throws std::invalid_argument("--mode X: unknown strategy (random, ...)").
+const StrategyRow& strategy_row(const std::string& name);
+std::vector<std::string> strategy_names();
+
+}  // namespace foundry
