@@ -51,14 +51,17 @@ std::vector<ScheduledCase> schedule_cases(const OpContract& op, const Backend& b
   // Fisher-Yates under the (seed, op) stream.
   SeededStream draws(seed, "cases/" + op.name);
   for (std::size_t i = cases.size(); i > 1; --i) std::swap(cases[i - 1], cases[draws.below(i)]);
+  int first = 0;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     cases[i].position = static_cast<int>(i);
+    cases[i].first = first;
     if (budget.per_case > 0) {
       cases[i].budget = budget.per_case;
     } else {
       const std::size_t n = static_cast<std::size_t>(budget.per_op);
       cases[i].budget = static_cast<int>(n / cases.size() + (i < n % cases.size() ? 1 : 0));
     }
+    first += cases[i].budget;
   }
   return cases;
 }

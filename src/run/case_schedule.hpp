@@ -33,6 +33,7 @@ struct ScheduledCase {
   CaseSpec spec;
   int budget = 0;    // variants this case gets
   int position = 0;  // its place in the op's seeded case order
+  int first = 0;     // the op-wide number of its first variant: the budgets of the cases before it
 };
 
 // Every case of the op under the selectors, in a seeded order (deterministic

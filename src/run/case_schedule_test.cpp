@@ -35,6 +35,7 @@ TEST(CaseSchedule, APerOpBudgetGoesRoundRobinAndAPerCaseBudgetToEveryCase) {
   ASSERT_EQ(cases.size(), 3u * 7 * 2);
   int total = 0;
   for (const auto& c : cases) {
+    EXPECT_EQ(c.first, total) << "the op-wide number of its first variant";
     total += c.budget;
     EXPECT_EQ(c.budget, c.position < 3 ? 2 : 1) << "45 over 42 cases";
   }

@@ -8,7 +8,7 @@ using nlohmann::json;
 
 CaseSearch::CaseSearch(const ScheduledCase& sc, const SearchSpace& space, const StrategyRow& strategy, uint64_t seed)
     : case_(sc), space_(&space), strategy_name_(strategy.name), row_(&strategy) {
-  ctx_ = StrategyContext{space_, case_.spec.shape, seed, case_.spec.key, case_.position};
+  ctx_ = StrategyContext{space_, case_.spec.shape, seed, case_.spec.key, case_.first};
   strategy_ = row_->make(ctx_);
 }
 

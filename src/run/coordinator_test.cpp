@@ -135,18 +135,30 @@ TEST(Coordinator, AStaleSearchStateIsRebuiltFromTheLog) {
   run_fake(config("fake_templates", whole));
   auto d = fresh_dir("stale");
   auto c = config("fake_templates", d);
-  c.budget.per_op = 5;
-  run_fake(c);
-  ASSERT_TRUE(fs::exists(d / "search_state.json"));
-  // Keep the state of the 5-variant run, log 15 more, then put the old state back.
-  fs::copy_file(d / "search_state.json", d / "old_state.json");
-  c.budget.per_op = 20;
-  run_fake(c);
-  fs::copy_file(d / "old_state.json", d / "search_state.json", fs::copy_options::overwrite_existing);
+  run_and_kill_at(c, 9);
+  // Make the saved state older than the log: as if saved before the ask whose
+  // proposals the log already holds.
+  auto state = nlohmann::json::parse(std::ifstream(d / "search_state.json"));
+  for (auto& [op, cases] : state["strategies"]["random"].items())
+    for (auto& [key, entry] : cases.items()) {
+      entry["pending"] = nlohmann::json::array();
+      entry["state"]["next"] = 0;
+    }
+  std::ofstream(d / "search_state.json") << state.dump();
   auto s = run_fake(c);
-  EXPECT_EQ(s.recorded, 0);
   EXPECT_GT(s.searches_rebuilt, 0);
   EXPECT_EQ(proposals(d), proposals(whole));
+}
+
+TEST(Coordinator, APerOpBudgetCoversEveryTemplateWhenAnOpHasFewerCasesThanTemplates) {
+  auto d = fresh_dir("s");
+  auto c = config("fake_faults", d);
+  c.regimes = {Regime::prefill};  // one shape x 2 eps: 2 cases, 5 templates
+  c.budget.per_op = 5;
+  run_fake(c);
+  std::set<std::string> tried;
+  for (const auto& r : Session(d).records()) tried.insert(r.template_id);
+  EXPECT_EQ(tried.size(), 5u);
 }
 
 TEST(Coordinator, AFailureInsideACompileOrEvaluationIsAHarnessErrorAndTheRunGoesOn) {

@@ -37,7 +37,10 @@ struct StrategyContext {
   Shape shape;
   uint64_t seed = 1;
   std::string stream;  // op and case key
-  int position = 0;    // the case's place in the op's schedule (spreads first picks over templates)
+  // The op-wide number of the case's first variant: strategies that take
+  // templates in turn start there, so an op's budget covers its templates
+  // even when it has fewer cases than templates.
+  int first = 0;
 };
 
 class Strategy {

@@ -10,7 +10,7 @@ namespace foundry {
 
 RandomStrategy::RandomStrategy(StrategyContext ctx) : ctx_(std::move(ctx)) {
   lanes_.resize(ctx_.space->templates());
-  if (!lanes_.empty()) turn_ = static_cast<std::size_t>(ctx_.position) % lanes_.size();
+  if (!lanes_.empty()) turn_ = static_cast<std::size_t>(ctx_.first) % lanes_.size();
 }
 
 bool RandomStrategy::generate(std::size_t n) {
@@ -72,12 +72,15 @@ void RandomStrategy::tell(const std::vector<Outcome>& outcomes) {
 }
 
 nlohmann::json RandomStrategy::save() const {
-  return {{"next", next_}, {"owed", std::vector<uint64_t>(owed_.begin(), owed_.end())}};
+  // `first` as it was: a later run with another budget continues the same order.
+  return {{"first", ctx_.first}, {"next", next_}, {"owed", std::vector<uint64_t>(owed_.begin(), owed_.end())}};
 }
 
 void RandomStrategy::load(const nlohmann::json& state) {
-  if (!state.is_object() || !state.contains("next") || !state["next"].is_number_unsigned() || !state.contains("owed"))
-    throw std::runtime_error("random: saved state lacks next/owed");
+  if (!state.is_object() || !state.contains("next") || !state["next"].is_number_unsigned() || !state.contains("owed") ||
+      !state.contains("first"))
+    throw std::runtime_error("random: saved state lacks first/next/owed");
+  *this = RandomStrategy(StrategyContext{ctx_.space, ctx_.shape, ctx_.seed, ctx_.stream, state["first"].get<int>()});
   next_ = state["next"].get<uint64_t>();
   auto owed = state["owed"].get<std::vector<uint64_t>>();
   owed_.assign(owed.begin(), owed.end());

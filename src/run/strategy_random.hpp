@@ -1,6 +1,6 @@
 // `random`: uniform sampling without replacement. Each template's points come
 // in a seeded permutation, templates take turns (starting at the case's place
-// in the schedule, so an op's plain and fast templates all get tried), points
+// the case's first variant has in the op, so an op's templates all get tried), points
 // that break a constraint at the case's shape are skipped. A template with no
 // valid point at all proposes one invalid point, so the log says why it was
 // never run. Proposal k is a function of (seed, op, case, k) alone.

@@ -18,8 +18,8 @@ struct Fixture {
     for (const auto& t : templates) ptrs.push_back(&t);
     space = std::make_unique<SearchSpace>(ptrs);
   }
-  StrategyContext ctx(Shape shape, uint64_t seed = 1, int position = 0) const {
-    return StrategyContext{space.get(), std::move(shape), seed, "rmsnorm/case", position};
+  StrategyContext ctx(Shape shape, uint64_t seed = 1, int first = 0) const {
+    return StrategyContext{space.get(), std::move(shape), seed, "rmsnorm/case", first};
   }
 };
 
@@ -52,13 +52,13 @@ TEST(RandomStrategy, ProposesEveryValidPointOnceThenStops) {
   EXPECT_TRUE(r.ask(5).empty());
 }
 
-TEST(RandomStrategy, TemplatesTakeTurnsFromTheCasesPosition) {
+TEST(RandomStrategy, TemplatesTakeTurnsFromTheCasesFirstVariant) {
   auto f = fake();
-  for (int position : {0, 1}) {
-    RandomStrategy r(f.ctx(kWide, 1, position));
+  for (int first : {0, 1, 4}) {
+    RandomStrategy r(f.ctx(kWide, 1, first));
     auto ps = r.ask(3);
     ASSERT_EQ(ps.size(), 3u);
-    EXPECT_EQ(ps[0].point[0], position % 2);
+    EXPECT_EQ(ps[0].point[0], first % 2);
     EXPECT_NE(ps[0].point[0], ps[1].point[0]);
     EXPECT_EQ(ps[2].point[0], 1) << "plain has one point; tiled takes the rest";
   }
