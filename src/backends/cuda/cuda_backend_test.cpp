@@ -1,0 +1,93 @@
+// The cuda backend's unit tests: NVRTC compiles (here, without a GPU), the
+// ptxas report, and what the backend decides for the coordinator.
+#include "backends/cuda/cuda_backend.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "backends/backend_table.hpp"
+#include "cli_helpers.hpp"
+#include "cuda_helpers.hpp"
+#include "error_helpers.hpp"
+#include "ops/registry.hpp"
+#include "templates/template.hpp"
+
+using namespace foundry;
+using foundry_test::invalid_argument_of;
+using foundry_test::require_nvrtc;
+using foundry_test::scratch_dir;
+
+TEST(CudaBackend, PtxasReportGivesTheEntryPointsResources) {
+  const std::string log =
+      "ptxas info    : 0 bytes gmem\n"
+      "ptxas info    : Function properties for helper\n"
+      "ptxas         .     64 bytes stack frame, 8 bytes spill stores, 8 bytes spill loads\n"
+      "ptxas info    : Compiling entry function 'foundry_kernel' for 'sm_90'\n"
+      "ptxas info    : Function properties for foundry_kernel\n"
+      "ptxas         .     16 bytes stack frame, 12 bytes spill stores, 4 bytes spill loads\n"
+      "ptxas info    : Used 40 registers, used 1 barriers, 1152 bytes smem\n";
+  BuildResult r;
+  foundry::parse_ptxas_report(log, r);
+  EXPECT_EQ(r.registers, 40);
+  EXPECT_EQ(r.smem_bytes, 1152);
+  EXPECT_EQ(r.spill_bytes, 16);
+  EXPECT_EQ(r.stack_bytes, 16);
+}
+
+// Another tuner (Kernel Tuner, bench/kernel_tuner_compare.py) takes a template
+// as `render --macros` with its knobs as #defines: no name in the prelude may
+// collide with a knob, in any shipped template.
+TEST(CudaCompileOnly, EveryCudaTemplateCompilesWithKnobsAsMacros) {
+  require_nvrtc();
+  foundry::CudaBackend backend("sm_90", scratch_dir("cache"));
+  int n = 0;
+  for (const auto& t : foundry::discover_templates(foundry::default_template_root())) {
+    if (t.backend != "cuda") continue;
+    std::string defines;
+    for (const auto& k : t.knobs) defines += "#define " + k.name + " " + std::to_string(k.domain.front()) + "\n";
+    const auto& op = foundry::Registry::instance().get(t.op);
+    BuildResult r = backend.compile(defines + backend.assemble(op, foundry::DType::f32, foundry::render_macros(t)), {});
+    EXPECT_TRUE(r.ok) << t.id << ":\n" << r.log;
+    ++n;
+  }
+  EXPECT_GE(n, 36);
+}
+
+TEST(CudaCompileOnly, DeviceCheckKernelCompiles) {
+  require_nvrtc();
+  foundry::CudaBackend backend("sm_90", scratch_dir("cache"));
+  BuildResult r = backend.compile_checker();
+  EXPECT_TRUE(r.ok) << r.log;
+  EXPECT_TRUE(std::filesystem::exists(r.artifact));
+  EXPECT_EQ(r.spill_bytes, 0);
+}
+
+TEST(BackendDecisions, CudaLimitsShapesAndRenderFlags) {
+  const BackendRow& row = backend_row("cuda");
+  if (!row.availability().compile) GTEST_SKIP() << "no NVRTC here: " << row.availability().why;
+  BackendOptions o;
+  o.cache_root = scratch_dir("cache");
+  o.arch = "sm_80";
+  auto cuda = row.make_backend(o);
+  EXPECT_EQ(cuda->render_flags(), (std::vector<std::string>{"--arch", "sm_80"}));
+  EXPECT_TRUE(cuda->overlaps_compile());
+  BuildResult b;
+  b.registers = 32;
+  b.smem_bytes = 0;
+  EXPECT_EQ(cuda->effective_launch(Launch{8, 2048, 0}).threads, 2048) << "cuda launches what was asked";
+  EXPECT_EQ(cuda->launch_limit(Launch{8, 256, 0}, b), "");
+  EXPECT_EQ(cuda->launch_limit(Launch{8, 2048, 0}, b), "2048 threads per block (1..1024)");
+  EXPECT_EQ(cuda->launch_limit(Launch{8, 256, 200000}, b), "200000 bytes of shared memory per block (sm_80 allows 166912)");
+  b.registers = 255;
+  EXPECT_NE(cuda->launch_limit(Launch{8, 1024, 0}, b).find("registers"), std::string::npos);
+  const Shape s{{"rows", 7}, {"cols", 64}};
+  EXPECT_EQ(cuda->problem_shape(Regime::decode, s), s);
+  EXPECT_EQ(cuda->problem_shape(Regime::prefill, s), (Shape{{"rows", 16384}, {"cols", 64}}));
+  if (!row.availability().run) {
+    EXPECT_NO_THROW(cuda->require_runnable(true));
+    EXPECT_NE(invalid_argument_of([&] { cuda->require_runnable(false); }).find("--compile-only"), std::string::npos);
+  }
+}
