@@ -7,7 +7,9 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= runs/demo-$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: deps build test demo clean bench-cpu device-bundle
+PREFIX ?= /usr/local
+
+.PHONY: deps build test demo clean bench-cpu device-bundle install
 
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -28,12 +30,20 @@ demo: build
 	./$(BUILD_DIR)/foundry run -n 6 --session-dir $(DEMO_DIR)
 	@echo "demo session written to $(DEMO_DIR) (records: $(DEMO_DIR)/attempts.ndjson)"
 
+# The CLI into $(DESTDIR)$(PREFIX)/bin and its templates into
+# $(DESTDIR)$(PREFIX)/share/foundry/templates, where it finds them from any directory.
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/foundry
+	install -m 755 $(BUILD_DIR)/foundry $(DESTDIR)$(PREFIX)/bin/foundry
+	rm -rf $(DESTDIR)$(PREFIX)/share/foundry/templates
+	cp -r templates $(DESTDIR)$(PREFIX)/share/foundry/templates
+
 # foundry's best CPU variants against oneDNN and Eigen (BENCH_ARGS: e.g. -n 6 --rounds 2).
 bench-cpu:
 	bench/cpu_peers.sh $(BENCH_ARGS)
 
 # The CLI, the test binary and the shared libraries they need beyond glibc, in
-# .device/, for a GPU machine that has the NVIDIA driver and CUDA but not
+# .device/ (templates/ beside the CLI, so it runs from any directory), for a GPU machine that has the NVIDIA driver and CUDA but not
 # foundry's build dependencies: run them there as LD_LIBRARY_PATH=.device/lib
 # .device/foundry, and the GPU tests as FOUNDRY_TEST_BINARY=.device/foundry
 # FOUNDRY_TEST_DIR=tests .device/foundry_tests --gtest_filter='Cuda*'.
@@ -41,6 +51,7 @@ device-bundle: build
 	rm -rf .device && mkdir -p .device/lib
 	cp $(BUILD_DIR)/foundry .device/foundry && strip .device/foundry
 	cp $(BUILD_DIR)/tests/foundry_tests .device/foundry_tests && strip .device/foundry_tests
+	cp -r templates .device/templates
 	ldd $(BUILD_DIR)/foundry $(BUILD_DIR)/tests/foundry_tests | awk '/=> \// {print $$3}' | sort -u | \
 	  grep -v -E 'lib(c|m|pthread|dl|rt)\.so' | xargs -I{} cp -L {} .device/lib/
 

@@ -168,7 +168,19 @@ std::vector<KernelTemplate> discover_templates(const fs::path& root) {
 
 fs::path default_template_root() {
   if (const char* env = std::getenv("FOUNDRY_TEMPLATES"); env && *env) return env;
-  return fs::path(FOUNDRY_SOURCE_DIR) / "templates";
+  // Found from the executable, wherever it was copied: an install
+  // (PREFIX/bin/foundry, PREFIX/share/foundry/templates), a bundle (templates/
+  // beside it), a build beside its source tree (build/foundry, or the test
+  // binary in build/tests/).
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path dir = exe.parent_path();
+    for (const fs::path& c : {dir / ".." / "share" / "foundry" / "templates", dir / "templates", dir / ".." / "templates",
+                              dir / ".." / ".." / "templates"})
+      if (fs::is_directory(c, ec)) return fs::weakly_canonical(c, ec);
+  }
+  return "templates";  // the working directory's; discovery names it when it is missing
 }
 
 std::string render_macros(const KernelTemplate& t) {

@@ -42,7 +42,9 @@ KernelTemplate load_template(const std::filesystem::path& path);
 // directory names agree with the front matter.
 std::vector<KernelTemplate> discover_templates(const std::filesystem::path& root);
 
-// The default template root: $FOUNDRY_TEMPLATES, else the source tree's templates/.
+// The default template root: $FOUNDRY_TEMPLATES, else the templates found from
+// the executable (installed share/foundry/templates, a bundle's templates/, or
+// the source tree beside a build).
 std::filesystem::path default_template_root();
 
 // Substitutes {{KNOB}} placeholders. Throws naming file:line on an unknown one.

@@ -1,6 +1,4 @@
-// A candidate's identity (run/candidate). A unit test: it belongs beside its
-// module as src/run/candidate_test.cpp, which is for src/run/'s owner to add;
-// until then it waits here.
+// A candidate's identity: what its content id hashes.
 #include <gtest/gtest.h>
 
 #include "run/candidate.hpp"
