@@ -2,11 +2,18 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -68,6 +75,45 @@ inline const std::string kFixtureTemplates = kTestDir + "/fixtures/templates";
 // Settings that keep test runs short: small shapes, few timed repeats.
 inline std::vector<std::string> quick_flags() {
   return {"--shapes", "decode", "odd", "--repeats", "5", "--warmup", "1", "--no-flush", "--correctness-tests", "2"};
+}
+
+// (case, strategy seq) -> candidate id of every record: what the strategies proposed.
+inline std::map<std::string, std::string> proposals_of(const fs::path& session) {
+  std::map<std::string, std::string> m;
+  for (const auto& r : read_records(session)) {
+    const nlohmann::json c{{"op", r["op"]}, {"dtype", r["dtype"]}, {"shape", r["shape"]}, {"params", r["params"]},
+                           {"seed", r["input_seed"]}, {"seq", r["strategy"]["seq"]}};
+    m[c.dump()] = r["id"];
+  }
+  return m;
+}
+
+// Starts `foundry args` in a process group of its own and SIGKILLs the whole
+// group (coordinator, workers, compilers) once `session` holds at least
+// `records` records; returns how many it held then.
+inline std::size_t run_and_kill(std::vector<std::string> args, const fs::path& session, std::size_t records,
+                                const fs::path& cache, double timeout_s = 300) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    setenv("FOUNDRY_CACHE_DIR", cache.c_str(), 1);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::vector<char*> av{const_cast<char*>(kFoundryBinary.c_str())};
+    for (auto& a : args) av.push_back(a.data());
+    av.push_back(nullptr);
+    execv(kFoundryBinary.c_str(), av.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(session / "attempts.ndjson") && read_records(session).size() >= records) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(-pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return read_records(session).size();
 }
 
 }  // namespace foundry_test

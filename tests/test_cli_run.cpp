@@ -103,39 +103,16 @@ TEST(RunTemplates, EveryShippedCpuTemplateHasCorrectVariants) {
   for (const auto& t : shipped) EXPECT_GE(ok[t], 1) << t << " has no correct variant";
 }
 
-TEST(RunResume, SigkillThenRerunLosesAndDuplicatesNothing) {
+TEST(RunResume, SigkillThenRerunLosesAndDuplicatesNothingAndProposesWhatAnUninterruptedRunWould) {
   auto d = scratch_dir("s");
   auto cache = scratch_dir("cache");  // cold cache: the run is slow enough to be killed midway
   std::vector<std::string> args{"run", "--ops", "rmsnorm", "softmax", "-n", "6", "--dtypes", "f32", "--session-dir",
                                 (d / "s").string()};
   for (const auto& f : quick_flags()) args.push_back(f);
-
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    setpgid(0, 0);
-    setenv("FOUNDRY_CACHE_DIR", cache.c_str(), 1);
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    std::vector<char*> av{const_cast<char*>(FOUNDRY_BINARY)};
-    for (auto& a : args) av.push_back(a.data());
-    av.push_back(nullptr);
-    execv(FOUNDRY_BINARY, av.data());
-    _exit(127);
-  }
-  // Wait for some records, then kill the coordinator and everything it started.
-  const auto log = d / "s" / "attempts.ndjson";
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (std::filesystem::exists(log) && read_records(d / "s").size() >= 3) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  kill(-pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
+  const std::size_t held = run_and_kill(args, d / "s", 3, cache);
   const auto before = read_records(d / "s");
-  ASSERT_GE(before.size(), 3u);
-  ASSERT_LT(before.size(), 12u) << "the run finished before it could be killed";
+  ASSERT_GE(held, 3u);
+  ASSERT_LT(held, 12u) << "the run finished before it could be killed";
 
   auto r = foundry_cmd(args, cache);
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -145,6 +122,14 @@ TEST(RunResume, SigkillThenRerunLosesAndDuplicatesNothing) {
   for (const auto& rec : before) EXPECT_TRUE(ids.count(rec["id"].get<std::string>())) << "lost record";
   EXPECT_EQ(after.size(), 12u);
   EXPECT_NE(r.output.find("already recorded"), std::string::npos);
+  EXPECT_NE(r.output.find("from their saved state"), std::string::npos) << r.output;
+
+  // The same command uninterrupted proposes exactly the same variants.
+  auto whole_args = args;
+  whole_args[whole_args.size() - quick_flags().size() - 1] = (d / "whole").string();
+  auto whole = foundry_cmd(whole_args, cache);
+  ASSERT_EQ(whole.exit_code, 0) << whole.output;
+  EXPECT_EQ(proposals_of(d / "s"), proposals_of(d / "whole"));
 
   // A third run has nothing left to do.
   auto again = foundry_cmd(args, cache);
