@@ -80,3 +80,28 @@ TEST(CliList, ShowsAllOpsWithClassStageAndTemplates) {
   EXPECT_NE(text.output.find("grouped_gemm"), std::string::npos);
   EXPECT_NE(text.output.find("cpu: none yet; cuda: none yet"), std::string::npos) << "ops without templates say so";
 }
+
+TEST(CliErrors, BudgetsAndStrategiesAreNamed) {
+  auto d = scratch_dir("s");
+  auto r = foundry_cmd({"run", "-n", "3", "--n-per-case", "2", "--session-dir", d.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("-n and --n-per-case"), std::string::npos) << r.output;
+  r = foundry_cmd({"run", "--n-per-case", "0", "--session-dir", d.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--n-per-case"), std::string::npos) << r.output;
+  r = foundry_cmd({"run", "--mode", "telepathy", "--session-dir", d.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--mode"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(d / "attempts.ndjson")) << "nothing written for a bad command";
+}
+
+TEST(CliErrors, ASessionOfAnotherRecordSchemaIsRefusedAndKept) {
+  auto d = scratch_dir("s");
+  const std::string old = R"({"id":"abc","op":"rmsnorm","status":"ok"})";
+  std::ofstream(d / "attempts.ndjson") << old << "\n";
+  auto r = foundry_cmd({"run", "--ops", "rmsnorm", "-n", "1", "--session-dir", d.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("attempts.ndjson line 1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("older foundry"), std::string::npos) << r.output;
+  EXPECT_EQ(read_file(d / "attempts.ndjson"), old + "\n") << "the old log is left as it was";
+}

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/backend_table.hpp"
 #include "core/types.hpp"
 #include "harness/eval_channel.hpp"
 #include "run/case_schedule.hpp"
@@ -15,7 +16,7 @@ namespace foundry {
 struct RunConfig {
   std::vector<std::string> ops;  // empty: every op with templates for the backend
   Budget budget;
-  std::string backend = "cpu";
+  std::string backend = kDefaultBackend;
   int workers = 1;
   bool workers_given = false;  // cuda: default one worker per visible GPU
   bool compile_only = false;   // build and record resources; run nothing
