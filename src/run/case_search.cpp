@@ -59,7 +59,8 @@ std::vector<Proposal> CaseSearch::ask() {
   const int n = unasked();
   if (n > 0 && !exhausted_) {
     auto fresh = strategy_->ask(static_cast<std::size_t>(n));
-    if (fresh.empty()) exhausted_ = true;
+    // None while proposals are in flight: it waits for their outcomes. None with nothing in flight: done.
+    if (fresh.empty() && pending_.empty()) exhausted_ = true;
     for (auto& p : fresh) {
       pending_[p.seq] = p.point;
       out.push_back(std::move(p));

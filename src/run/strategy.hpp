@@ -46,7 +46,12 @@ struct StrategyContext {
 class Strategy {
  public:
   virtual ~Strategy() = default;
-  // Up to n new proposals; fewer (or none) once the space is exhausted.
+  // Up to n new proposals, numbered on from the last. An adaptive strategy
+  // may return fewer, or none while its proposals are in flight (it waits for
+  // their outcomes); none with nothing in flight means the space is
+  // exhausted. To resume exactly, a strategy's proposals may depend only on
+  // its seed and on outcomes taken in seq order, never on how tells were
+  // grouped (update once a whole generation is told, in seq order).
   virtual std::vector<Proposal> ask(std::size_t n) = 0;
   // Results, in any order. Also takes outcomes of proposals this instance
   // never made (a state rebuilt by replaying the log) and advances past them.
