@@ -70,6 +70,8 @@ int run_main(RunOptions& o, const CLI::App& sub) {
   if (s.recorded > 0)
     std::cout << fmt::format("time: {:.1f} s ({:.2f} variants/s): compile {:.1f} s, check and bench {:.1f} s\n", s.total_s,
                              s.recorded / s.total_s, s.compile_s, s.evaluate_s);
+  if (cfg.curriculum.automatic)
+    std::cout << fmt::format("curriculum: reached stage {}{}\n", s.stage, s.locked.empty() ? "" : "; " + s.locked);
   std::cout << fmt::format("attempts: {}\n", (cfg.session_dir / "attempts.ndjson").string());
   return 0;
 }
@@ -91,6 +93,16 @@ Command run_command() {
             sub.add_option("--jobs", cfg.jobs, "parallel compiles (default: number of cores)")->check(CLI::NonNegativeNumber);
             sub.add_option("--mode", cfg.mode, "search strategy")->check(CLI::IsMember(strategy_names()));
             sub.add_option("--seed", cfg.seed, "strategy and input seed");
+            sub.add_option("--stage", cfg.curriculum.stage, "only ops of curriculum stages up to this one")
+                ->check(CLI::PositiveNumber);
+            sub.add_flag("--auto-curriculum", cfg.curriculum.automatic,
+                         "start with the first stage; open the next once every op of the current one has its share of correct variants");
+            sub.add_option("--unlock-share", cfg.curriculum.unlock_share,
+                           "auto-curriculum: share of an op's attempts that must be correct (0.5)")
+                ->check(CLI::Range(0.0, 1.0));
+            sub.add_option("--unlock-attempts", cfg.curriculum.unlock_attempts,
+                           "auto-curriculum: attempts an op needs before its share counts (8)")
+                ->check(CLI::PositiveNumber);
             sub.add_option("--shapes", o->shapes, "shape regimes: decode, prefill, odd or all")
                 ->delimiter(',')
                 ->check(CLI::IsMember({"decode", "prefill", "odd", "all"}));

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <deque>
 #include <future>
 #include <map>
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "backends/backend_table.hpp"
 #include "harness/worker_process.hpp"
@@ -82,6 +84,25 @@ void Coordinator::select() {
       ops.push_back(&reg.get(o));
     }
   }
+  // Curriculum: --stage caps the stages; --auto-curriculum opens them one by one.
+  const Curriculum& cur = cfg_.curriculum;
+  if (cur.stage < 0) throw std::invalid_argument(fmt::format("--stage {}: must be at least 1", cur.stage));
+  if (cur.unlock_share < 0 || cur.unlock_share > 1)
+    throw std::invalid_argument(fmt::format("--unlock-share {}: must be in [0, 1]", cur.unlock_share));
+  if (cur.unlock_attempts < 1)
+    throw std::invalid_argument(fmt::format("--unlock-attempts {}: must be at least 1", cur.unlock_attempts));
+  if (cur.stage > 0) {
+    std::vector<const OpContract*> kept;
+    for (const OpContract* op : ops) {
+      if (op->stage <= cur.stage) kept.push_back(op);
+      else if (!cfg_.ops.empty())
+        throw std::invalid_argument(fmt::format("--ops {}: it is in stage {}, beyond --stage {}", op->name, op->stage, cur.stage));
+    }
+    if (kept.empty()) throw std::invalid_argument(fmt::format("--stage {}: no op with {} templates in stages up to it", cur.stage, backend.name()));
+    ops = std::move(kept);
+  }
+  stage_ = 0;
+  for (const OpContract* op : ops) stage_ = cur.automatic ? (stage_ == 0 ? op->stage : std::min(stage_, op->stage)) : std::max(stage_, op->stage);
   ops_.clear();
   for (const OpContract* op : ops) {
     OpSearch s;
@@ -148,6 +169,13 @@ void Coordinator::open_session() {
     }
   }
 
+  for (const Record& r : session_->records()) {
+    auto& [attempts, ok] = tally_[r.op];
+    ++attempts;
+    ok += r.status == Status::ok;
+  }
+  if (cfg_.curriculum.automatic) maybe_unlock();  // a resumed run opens what its log already earned
+
   // session.json keeps the first run's header and appends each run's config.
   json sj = session_->read_json("session.json");
   if (!sj.is_object()) sj = json{{"created", now_iso()}, {"runs", json::array()}};
@@ -167,7 +195,12 @@ void Coordinator::open_session() {
                         {"correctness_tests", cfg_.correctness_tests}, {"warmup", cfg_.bench.warmup},
                         {"compile_only", cfg_.compile_only}, {"host_checks", cfg_.host_checks},
                         {"max_repeats", cfg_.bench.max_repeats}, {"workers", cfg_.workers},
-                        {"searches", {{"restored", summary_.searches_restored}, {"rebuilt", summary_.searches_rebuilt}}}});
+                        {"searches", {{"restored", summary_.searches_restored}, {"rebuilt", summary_.searches_rebuilt}}},
+                        {"curriculum", {{"stage", cfg_.curriculum.stage > 0 ? json(cfg_.curriculum.stage) : json()},
+                                        {"automatic", cfg_.curriculum.automatic},
+                                        {"unlock_share", cfg_.curriculum.unlock_share},
+                                        {"unlock_attempts", cfg_.curriculum.unlock_attempts},
+                                        {"unlocked", json::array()}}}});
   session_->write_json("session.json", sj);
   session_json_ = std::move(sj);
 }
@@ -209,7 +242,8 @@ Planned Coordinator::materialise(CaseSearch& search, const Proposal& p) const {
 
 std::vector<Planned> Coordinator::ask() {
   std::vector<Planned> round;
-  for (auto& s : ops_)
+  for (auto& s : ops_) {
+    if (!unlocked(*s.op)) continue;
     for (auto& cs : s.cases)
       for (const Proposal& p : cs->ask()) {
         Planned pl = materialise(*cs, p);
@@ -223,6 +257,7 @@ std::vector<Planned> Coordinator::ask() {
         }
         round.push_back(std::move(pl));
       }
+  }
   return round;
 }
 
@@ -234,9 +269,48 @@ void Coordinator::record(Planned& p, RecordInputs in) {
   std::lock_guard lk(mu_);
   outcomes_.emplace_back(p.search, Outcome{p.proposal.seq, p.proposal.point, r.status, r.cost()});
   if (!appended) return;
+  auto& [attempts, ok] = tally_[r.op];
+  ++attempts;
+  ok += r.status == Status::ok;
   ++summary_.recorded;
   ++summary_.by_status[to_string(r.status)];
   if (progress_) progress_->add(r);
+}
+
+void Coordinator::maybe_unlock() {
+  const Curriculum& cur = cfg_.curriculum;
+  for (;;) {
+    int next = 0;
+    for (const auto& s : ops_)
+      if (s.op->stage > stage_ && (next == 0 || s.op->stage < next)) next = s.op->stage;
+    if (next == 0) {
+      summary_.locked.clear();
+      return;
+    }
+    std::vector<std::string> short_of;
+    json ops = json::object();
+    {
+      std::lock_guard lk(mu_);
+      for (const auto& s : ops_) {
+        if (s.op->stage != stage_) continue;
+        const auto [attempts, ok] = tally_[s.op->name];
+        ops[s.op->name] = {{"attempts", attempts}, {"ok", ok}};
+        if (attempts < cur.unlock_attempts || ok < cur.unlock_share * attempts)
+          short_of.push_back(fmt::format("{} {}/{} ok", s.op->name, ok, attempts));
+      }
+    }
+    if (!short_of.empty()) {
+      summary_.locked = fmt::format("stage {} stays locked: {} (each op of stage {} needs {:.0f}% correct over at least {} attempts)",
+                                    next, fmt::join(short_of, ", "), stage_, 100 * cur.unlock_share, cur.unlock_attempts);
+      return;
+    }
+    stage_ = next;
+    if (!session_json_.is_null())
+      session_json_["runs"].back()["curriculum"]["unlocked"].push_back(
+          {{"stage", stage_}, {"after_records", session_->recorded_count()}, {"by", ops}, {"ts", now_iso()}});
+    if (progress_) progress_->set_note(fmt::format("stage {}", stage_));
+    std::fprintf(stderr, "%scurriculum: stage %d unlocked (%s)\n", cfg_.progress_tty ? "\r\033[K" : "", stage_, ops.dump().c_str());
+  }
 }
 
 void Coordinator::tell() {
@@ -249,6 +323,7 @@ void Coordinator::tell() {
   for (auto& [s, o] : outs) by_search[s].push_back(std::move(o));
   for (auto& [s, o] : by_search) s->tell(o);
   save_searches();
+  if (cfg_.curriculum.automatic) maybe_unlock();
 }
 
 void Coordinator::guarded(Planned& p, const std::function<void()>& step, const std::optional<Launch>& launch,
@@ -437,6 +512,7 @@ RunSummary Coordinator::run() {
   for (const auto& s : ops_)
     for (const auto& cs : s.cases) total += std::max(0, cs->scheduled().budget - cs->told());
   progress_ = std::make_unique<Progress>(total, cfg_.progress_tty);
+  if (cfg_.curriculum.automatic) progress_->set_note(fmt::format("stage {}", stage_));
   if (!cfg_.compile_only)
     for (int device : svc_.backend->worker_devices(cfg_.workers, cfg_.workers_given))
       channels_.push_back(svc_.make_channel(device));
@@ -449,7 +525,8 @@ RunSummary Coordinator::run() {
       // Done unless reused outcomes freed budget for more proposals.
       bool more = false;
       for (const auto& s : ops_)
-        for (const auto& cs : s.cases) more |= cs->unasked() > 0 && !cs->exhausted();
+        if (unlocked(*s.op))
+          for (const auto& cs : s.cases) more |= cs->unasked() > 0 && !cs->exhausted();
       if (!more) break;
       continue;
     }
@@ -459,11 +536,16 @@ RunSummary Coordinator::run() {
   }
   progress_->finish();
   summary_.total_s = progress_->seconds();
+  summary_.stage = stage_;
 
   json& entry = session_json_["runs"].back();
   entry["recorded"] = summary_.recorded;
   entry["skipped"] = summary_.skipped;
   entry["by_status"] = summary_.by_status;
+  if (cfg_.curriculum.automatic) {
+    entry["curriculum"]["reached"] = stage_;
+    entry["curriculum"]["locked"] = summary_.locked.empty() ? json() : json(summary_.locked);
+  }
   entry["seconds"] = {{"compile", summary_.compile_s}, {"evaluate", summary_.evaluate_s}, {"total", summary_.total_s}};
   if (stop_) {
     std::string why = "unknown failure";

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -90,6 +91,10 @@ class Coordinator {
   void guarded(Planned& p, const std::function<void()>& step, const std::optional<Launch>& launch = std::nullopt,
                const BuildResult* build = nullptr);
   void save_searches();
+  // Curriculum: whether an op's stage is open, and opening the next once every
+  // op of the highest open stage has its share of correct variants.
+  bool unlocked(const OpContract& op) const { return op.stage <= stage_; }
+  void maybe_unlock();
   std::string run_flags() const;
 
   RunConfig cfg_;
@@ -105,6 +110,8 @@ class Coordinator {
   std::unique_ptr<Progress> progress_;
   RunSummary summary_;
   int jobs_ = 1;
+  int stage_ = 0;                                         // highest open stage
+  std::map<std::string, std::pair<int, int>> tally_;      // op -> (attempts, ok) in the session
 
   std::mutex mu_;  // guards outcomes_ and summary_ counts
   std::vector<std::pair<CaseSearch*, Outcome>> outcomes_;

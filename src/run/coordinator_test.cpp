@@ -282,3 +282,64 @@ TEST(Coordinator, UnknownOpsStrategiesAndBudgetsAreNamed) {
   c.ops = {"softmax"};
   expect_error(c, "softmax");
 }
+
+TEST(Curriculum, StageCapsTheOpsAndNamesAnOpBeyondIt) {
+  auto d = fresh_dir("s");
+  auto c = config("fake_curriculum", d);
+  c.ops = {};
+  c.curriculum.stage = 2;
+  run_fake(c);
+  std::set<std::string> ops;
+  for (const auto& r : Session(d).records()) ops.insert(r.op);
+  EXPECT_EQ(ops, (std::set<std::string>{"rmsnorm", "layernorm"}));
+  c.ops = {"rmsnorm", "quantize"};
+  try {
+    run_fake(c);
+    ADD_FAILURE() << "quantize is in stage 3";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("quantize"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--stage 2"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Curriculum, AutoOpensAStageOnceEveryOpOfTheLastHasItsShareAndSaysWhyTheNextStaysLocked) {
+  auto d = fresh_dir("s");
+  auto c = config("fake_curriculum", d);
+  c.ops = {};
+  c.budget.per_op = 8;
+  c.curriculum.automatic = true;
+  c.curriculum.unlock_attempts = 6;
+  auto s = run_fake(c);
+  std::map<std::string, int> per_op;
+  for (const auto& r : Session(d).records()) ++per_op[r.op];
+  // rmsnorm (stage 1) is always right: layernorm (stage 2) opens; layernorm is
+  // always wrong: quantize (stage 3) never runs.
+  EXPECT_EQ(per_op, (std::map<std::string, int>{{"rmsnorm", 8}, {"layernorm", 8}}));
+  EXPECT_EQ(s.stage, 2);
+  EXPECT_NE(s.locked.find("stage 3 stays locked: layernorm 0/8 ok"), std::string::npos) << s.locked;
+  const auto sj = nlohmann::json::parse(std::ifstream(d / "session.json"));
+  const auto& cur = sj["runs"].back()["curriculum"];
+  ASSERT_EQ(cur["unlocked"].size(), 1u);
+  EXPECT_EQ(cur["unlocked"][0]["stage"], 2);
+  EXPECT_EQ(cur["unlocked"][0]["by"]["rmsnorm"]["ok"], 8);
+  EXPECT_EQ(cur["reached"], 2);
+
+  // Resumed with a bigger budget, it starts from what the log earned: no stage is relocked.
+  c.budget.per_op = 10;
+  auto again = run_fake(c);
+  EXPECT_EQ(again.stage, 2);
+  EXPECT_EQ(again.recorded, 4);
+}
+
+TEST(Curriculum, AnOpShortOfItsAttemptsKeepsTheNextStageLocked) {
+  auto d = fresh_dir("s");
+  auto c = config("fake_curriculum", d);
+  c.ops = {};
+  c.budget.per_op = 4;
+  c.curriculum.automatic = true;
+  c.curriculum.unlock_attempts = 6;
+  auto s = run_fake(c);
+  EXPECT_EQ(s.stage, 1);
+  EXPECT_NE(s.locked.find("rmsnorm 4/4 ok"), std::string::npos) << s.locked;
+  for (const auto& r : Session(d).records()) EXPECT_EQ(r.op, "rmsnorm");
+}

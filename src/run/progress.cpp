@@ -23,6 +23,11 @@ void Progress::add(const Record& r) {
   print(false);
 }
 
+void Progress::set_note(std::string note) {
+  std::lock_guard lk(mu_);
+  note_ = std::move(note);
+}
+
 void Progress::finish() {
   std::lock_guard lk(mu_);
   if (done_ > 0 || tty_) print(true);
@@ -39,8 +44,8 @@ std::string Progress::line_locked() const {
   for (const auto& [k, v] : failed_) fails += fmt::format(" {}={}", k, v);
   std::string best;
   for (const auto& [op, pct] : best_pct_) best += fmt::format(" {}:{:.0f}%", op, pct);
-  return fmt::format("[{}/{}] ok={}{} | {:.2f}/s | best %copy{}", done_, total_, ok_, fails, secs > 0 ? done_ / secs : 0.0,
-                     best.empty() ? " -" : best);
+  return fmt::format("{}[{}/{}] ok={}{} | {:.2f}/s | best %copy{}", note_.empty() ? "" : note_ + " ", done_, total_, ok_,
+                     fails, secs > 0 ? done_ / secs : 0.0, best.empty() ? " -" : best);
 }
 
 void Progress::print(bool final) {

@@ -14,6 +14,8 @@ class Progress {
  public:
   Progress(int total, bool tty) : total_(total), tty_(tty) {}
   void add(const Record& r);
+  // A word before the counts (the curriculum's stage).
+  void set_note(std::string note);
   // The last line, ending the live one on a terminal.
   void finish();
   std::string line() const;  // callers hold no lock
@@ -25,6 +27,7 @@ class Progress {
   mutable std::mutex mu_;
   int total_ = 0, done_ = 0, ok_ = 0;
   bool tty_ = false;
+  std::string note_;
   std::map<std::string, int> failed_;
   std::map<std::string, double> best_pct_;  // op -> best pct_of_copy
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();

@@ -13,6 +13,14 @@
 
 namespace foundry {
 
+// Which stages of the registry's curriculum a run covers.
+struct Curriculum {
+  int stage = 0;             // --stage K: only ops of stages up to K (0: every stage)
+  bool automatic = false;    // --auto-curriculum: start at the first stage, unlock the next as ops learn
+  double unlock_share = 0.5;  // --unlock-share: correct variants an op needs, as a share of its attempts ...
+  int unlock_attempts = 8;    // --unlock-attempts: ... over at least this many attempts
+};
+
 struct RunConfig {
   std::vector<std::string> ops;  // empty: every op with templates for the backend
   Budget budget;
@@ -24,6 +32,7 @@ struct RunConfig {
   bool host_checks = false;    // cuda: compare every output on the host, none on the GPU
   int jobs = 0;                // parallel compiles; 0 = number of cores
   std::string mode = "random"; // the search strategy (strategy_table())
+  Curriculum curriculum;
   uint64_t seed = 1;
   std::vector<Regime> regimes;
   std::vector<DType> dtypes;
@@ -45,6 +54,8 @@ struct RunSummary {
   std::map<std::string, int> by_status;
   int searches_restored = 0;  // case searches continued from the saved state
   int searches_rebuilt = 0;   // case searches rebuilt by replaying the log
+  int stage = 0;              // the highest stage unlocked (curriculum runs)
+  std::string locked;         // why the next stage stayed locked, if one did
   double compile_s = 0;       // wall time of the compile phases
   double evaluate_s = 0;      // wall time of the check-and-bench phases
   double total_s = 0;         // wall time from the first ask to the last record
