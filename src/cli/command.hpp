@@ -27,6 +27,7 @@ Command list_command();
 Command run_command();
 Command render_command();
 Command worker_command();
+Command simulate_command();
 
 // The whole invocation as typed; main sets it, `run` records it in session.json.
 std::string& invocation();

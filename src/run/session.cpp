@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <set>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -52,24 +53,40 @@ Session::Session(fs::path dir) : dir_(std::move(dir)) {
   fd_ = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0)
     throw std::runtime_error(fmt::format("session directory {}: cannot write {}: {}", dir_.string(), log.string(), strerror(errno)));
-  std::ifstream in(log);
+  try {
+    records_ = read_session_records(dir_);
+  } catch (...) {
+    ::close(fd_);
+    fd_ = -1;
+    throw;
+  }
+  for (std::size_t i = 0; i < records_.size(); ++i) index_[records_[i].id] = i;
+}
+
+std::vector<Record> read_session_records(const fs::path& dir) {
+  const fs::path log = dir / "attempts.ndjson";
+  std::ifstream in(log, std::ios::binary);
+  if (!in) {
+    if (!fs::is_directory(dir)) throw std::runtime_error(fmt::format("session {}: no such directory", dir.string()));
+    return {};
+  }
+  std::vector<Record> out;
+  std::set<std::string> ids;
   int line_no = 0;
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     if (line.empty()) continue;
+    if (in.eof()) break;  // a torn last line (no newline): an append cut off by a kill
     json j = json::parse(line, nullptr, false);
     try {
       if (j.is_discarded()) throw std::runtime_error("not JSON");
       Record r = record_from_json(j);
-      if (index_.count(r.id)) continue;
-      index_[r.id] = records_.size();
-      records_.push_back(std::move(r));
+      if (ids.insert(r.id).second) out.push_back(std::move(r));
     } catch (const std::exception& e) {
-      ::close(fd_);
-      fd_ = -1;
       throw std::runtime_error(fmt::format("{} line {}: {}; start a new session directory", log.string(), line_no, e.what()));
     }
   }
+  return out;
 }
 
 Session::~Session() {

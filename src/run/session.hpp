@@ -18,6 +18,11 @@ namespace foundry {
 // are skipped and counted in `bad_lines` when given.
 std::vector<nlohmann::json> read_ndjson(const std::filesystem::path& p, int* bad_lines = nullptr);
 
+// Every record of a session directory, typed, in log order, without opening
+// it for writing (a torn last line is left out). Throws naming the file and
+// line of a record of another schema, or the directory when it is missing.
+std::vector<Record> read_session_records(const std::filesystem::path& dir);
+
 class Session {
  public:
   // Creates the directory if needed; throws naming the path when it cannot be
