@@ -28,6 +28,7 @@ Command run_command();
 Command render_command();
 Command worker_command();
 Command simulate_command();
+Command export_kt_command();
 
 // The whole invocation as typed; main sets it, `run` records it in session.json.
 std::string& invocation();

@@ -102,3 +102,39 @@ TEST(Simulate, TheCommandPrintsATableAndRefusesASessionWithNoCompleteCase) {
   EXPECT_NE(none.exit_code, 0);
   EXPECT_NE(none.output.find("no records"), std::string::npos) << none.output;
 }
+
+// The same recorded case as a Kernel Tuner cache file, in the form its reader
+// takes (cache last, the file ending in "}\n}", times in milliseconds,
+// constraint-breaking points as InvalidConfig).
+TEST(Simulate, ExportKtWritesTheCaseAsAKernelTunerCacheFile) {
+  const fs::path d = exhaustive_session();
+  const std::string templates = std::string(FOUNDRY_TEST_DIR) + "/fixtures/fake_templates";
+  const fs::path out = d.parent_path() / "kt.json";
+  auto base = std::vector<std::string>{"export-kt", d.string(), "--templates", templates, "--op", "rmsnorm", "--template",
+                                       "tiled", "--out", out.string(), "--dtype", "f32", "--param", "eps=1e-05"};
+  auto ambiguous = foundry_test::foundry_cmd(base);
+  EXPECT_NE(ambiguous.exit_code, 0);
+  EXPECT_NE(ambiguous.output.find("6 cases match"), std::string::npos) << ambiguous.output;
+  base.insert(base.end(), {"--shape", "rows=33", "--shape", "cols=3"});
+  auto r = foundry_test::foundry_cmd(base);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string text = foundry_test::read_file(out);
+  ASSERT_GE(text.size(), 4u);
+  EXPECT_EQ(text.substr(text.find_last_not_of('\n') - 2, 3), "}\n}");
+  const auto kt = nlohmann::json::parse(text);
+  EXPECT_EQ(kt["tune_params_keys"], nlohmann::json({"A", "B"}));
+  EXPECT_EQ(kt["tune_params"]["A"].size(), 6u);
+  ASSERT_EQ(kt["cache"].size(), 24u) << "every point: 5 run at cols = 3, 19 invalid there";
+  int invalid = 0;
+  for (const auto& [key, e] : kt["cache"].items()) {
+    EXPECT_EQ(key, std::to_string(e["A"].get<int>()) + "," + std::to_string(e["B"].get<int>()));
+    if (e["time"] == "InvalidConfig") {
+      ++invalid;
+      EXPECT_GT(e["A"].get<int>() * e["B"].get<int>(), 3);
+    } else {
+      EXPECT_DOUBLE_EQ(e["time"].get<double>(), (e["A"].get<int>() * 10 + e["B"].get<int>()) / 1000.0);
+    }
+  }
+  EXPECT_EQ(invalid, 19);
+  EXPECT_GT(text.find("\"cache\""), text.find("\"tune_params_keys\"")) << "on disk `cache` comes last";
+}
