@@ -1,5 +1,7 @@
 #include "cli/command.hpp"
 
+#include <fmt/format.h>
+
 #include "templates/template.hpp"
 
 namespace foundry::cli {
@@ -12,6 +14,23 @@ const std::vector<Command>& command_table() {
 std::string& invocation() {
   static std::string line;
   return line;
+}
+
+std::map<std::string, double> name_value_pairs(const std::vector<std::string>& args, const char* flag) {
+  std::map<std::string, double> m;
+  for (const auto& a : args) {
+    const auto eq = a.find('=');
+    std::size_t used = 0;
+    double v = 0;
+    try {
+      if (eq != std::string::npos) v = std::stod(a.substr(eq + 1), &used);
+    } catch (const std::exception&) {
+    }
+    if (eq == std::string::npos || used == 0 || used != a.size() - eq - 1)
+      throw std::invalid_argument(fmt::format("{} {}: expected NAME=NUMBER", flag, a));
+    m[a.substr(0, eq)] = v;
+  }
+  return m;
 }
 
 void add_template_option(CLI::App& sub, std::filesystem::path& root) {

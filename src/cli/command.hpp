@@ -4,6 +4,7 @@
 #pragma once
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ Command export_kt_command();
 
 // The whole invocation as typed; main sets it, `run` records it in session.json.
 std::string& invocation();
+
+// NAME=VALUE arguments of `flag` as numbers; throws naming the flag and the bad argument.
+std::map<std::string, double> name_value_pairs(const std::vector<std::string>& args, const char* flag);
 
 // --templates DIR (or $FOUNDRY_TEMPLATES), defaulting to the installed or source tree's templates/.
 void add_template_option(CLI::App& sub, std::filesystem::path& root);

@@ -31,24 +31,6 @@ struct ExportKtOptions {
   std::vector<std::string> shape, params;  // NAME=VALUE
 };
 
-// NAME=VALUE pairs of a flag, as numbers.
-std::map<std::string, double> pairs(const std::vector<std::string>& args, const char* flag) {
-  std::map<std::string, double> m;
-  for (const auto& a : args) {
-    const auto eq = a.find('=');
-    std::size_t used = 0;
-    double v = 0;
-    try {
-      if (eq != std::string::npos) v = std::stod(a.substr(eq + 1), &used);
-    } catch (const std::exception&) {
-    }
-    if (eq == std::string::npos || used == 0 || used != a.size() - eq - 1)
-      throw std::invalid_argument(fmt::format("{} {}: expected NAME=NUMBER", flag, a));
-    m[a.substr(0, eq)] = v;
-  }
-  return m;
-}
-
 const char* kt_error(Status s) {
   switch (s) {
     case Status::invalid_knobs: return "InvalidConfig";
@@ -65,8 +47,8 @@ int export_kt_main(const ExportKtOptions& o) {
   for (const auto& tp : templates)
     if (tp.id == o.template_id && tp.op == o.op) t = &tp;
   if (!t) throw std::invalid_argument(fmt::format("--template {}: no template of {} with that id under {}", o.template_id, o.op, o.templates.string()));
-  const auto want_shape = pairs(o.shape, "--shape");
-  const auto want_params = pairs(o.params, "--param");
+  const auto want_shape = name_value_pairs(o.shape, "--shape");
+  const auto want_params = name_value_pairs(o.params, "--param");
   std::vector<const Record*> chosen;
   std::set<std::string> keys;
   for (const Record& r : records) {

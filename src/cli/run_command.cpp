@@ -1,6 +1,7 @@
 // `foundry run`: generate, check and benchmark variants into a session.
 #include <unistd.h>
 
+#include <cmath>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -25,6 +26,7 @@ struct RunOptions {
   std::vector<std::string> dtypes{"f32", "f16", "bf16"};
   std::string session_dir;
   std::string cache_root = default_cache_root().string();
+  std::vector<std::string> shape, params;  // NAME=VALUE case selectors
   double bench_timeout = 30;
   bool no_flush = false;
 };
@@ -55,6 +57,11 @@ int run_main(RunOptions& o, const CLI::App& sub) {
     }
     cfg.regimes.push_back(*parse_regime(s));
   }
+  for (const auto& [k, v] : name_value_pairs(o.shape, "--shape")) {
+    if (v != std::floor(v)) throw std::invalid_argument(fmt::format("--shape {}={}: sizes are integers", k, v));
+    cfg.cases.shape[k] = static_cast<int64_t>(v);
+  }
+  cfg.cases.params = name_value_pairs(o.params, "--param");
   cfg.dtypes.clear();
   for (const auto& d : o.dtypes) cfg.dtypes.push_back(*parse_dtype(d));
   cfg.progress_tty = isatty(2);
@@ -93,6 +100,9 @@ Command run_command() {
             sub.add_option("--jobs", cfg.jobs, "parallel compiles (default: number of cores)")->check(CLI::NonNegativeNumber);
             sub.add_option("--mode", cfg.mode, "search strategy")->check(CLI::IsMember(strategy_names()));
             sub.add_option("--seed", cfg.seed, "strategy and input seed");
+            sub.add_option("--shape", o->shape, "NAME=VALUE: only cases whose shape has it (repeatable), e.g. --shape rows=8")
+                ->delimiter(',');
+            sub.add_option("--param", o->params, "NAME=VALUE: only cases with this param value (repeatable)")->delimiter(',');
             sub.add_option("--stage", cfg.curriculum.stage, "only ops of curriculum stages up to this one")
                 ->check(CLI::PositiveNumber);
             sub.add_flag("--auto-curriculum", cfg.curriculum.automatic,

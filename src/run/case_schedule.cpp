@@ -21,8 +21,17 @@ std::size_t SeededStream::below(std::size_t n) {
   return static_cast<std::size_t>(r % n);
 }
 
+bool CaseFilter::keeps(const CaseSpec& c) const {
+  for (const auto& [k, v] : shape)
+    if (!c.shape.count(k) || c.shape.at(k) != v) return false;
+  for (const auto& [k, v] : params)
+    if (!c.params.count(k) || c.params.at(k) != v) return false;
+  return true;
+}
+
 std::vector<ScheduledCase> schedule_cases(const OpContract& op, const Backend& backend, const std::vector<Regime>& regimes,
-                                          const std::vector<DType>& dtypes, uint64_t seed, const Budget& budget) {
+                                          const std::vector<DType>& dtypes, uint64_t seed, const Budget& budget,
+                                          const CaseFilter& filter) {
   std::vector<Params> params{Params{}};
   for (const auto& p : op.params) {
     std::vector<Params> grown;
@@ -45,7 +54,7 @@ std::vector<ScheduledCase> schedule_cases(const OpContract& op, const Backend& b
           ScheduledCase c;
           c.spec = CaseSpec{op.name, d, r, backend.problem_shape(r, s), ps, seed, ""};
           c.spec.key = case_key(op.name, d, c.spec.shape, ps, seed);
-          cases.push_back(std::move(c));
+          if (filter.keeps(c.spec)) cases.push_back(std::move(c));
         }
   }
   // Fisher-Yates under the (seed, op) stream.

@@ -29,6 +29,13 @@ struct Budget {
   int per_case = 0;  // > 0: every case gets this many instead
 };
 
+// Cases to keep: those whose shape and params have these values (empty: all).
+struct CaseFilter {
+  Shape shape;
+  Params params;
+  bool keeps(const CaseSpec& c) const;
+};
+
 struct ScheduledCase {
   CaseSpec spec;
   int budget = 0;    // variants this case gets
@@ -42,7 +49,8 @@ struct ScheduledCase {
 // variants go round-robin along that order, so no case gets a second before
 // every case has one.
 std::vector<ScheduledCase> schedule_cases(const OpContract& op, const Backend& backend, const std::vector<Regime>& regimes,
-                                          const std::vector<DType>& dtypes, uint64_t seed, const Budget& budget);
+                                          const std::vector<DType>& dtypes, uint64_t seed, const Budget& budget,
+                                          const CaseFilter& filter = {});
 
 // Uniform integer below n from a counter-based stream keyed by (seed, name).
 class SeededStream {

@@ -60,3 +60,16 @@ TEST(CaseSchedule, TheOrderIsDeterministicInSeedAndSkipsDtypesTheOpLacks) {
       EXPECT_NE(std::find(o->dtypes.begin(), o->dtypes.end(), x.spec.dtype), o->dtypes.end()) << o->name;
   }
 }
+
+TEST(CaseSchedule, AFilterKeepsOnlyTheCasesWithItsShapeAndParamValues) {
+  const OpContract& op = Registry::instance().get("rmsnorm");
+  CaseFilter f;
+  f.shape = {{"rows", 8}};
+  f.params = {{"eps", 1e-5}};
+  auto cases = schedule_cases(op, backend(), all_regimes(), {DType::f32}, 1, Budget{10, 0}, f);
+  ASSERT_EQ(cases.size(), 1u);
+  EXPECT_EQ(cases[0].spec.shape.at("rows"), 8);
+  EXPECT_EQ(cases[0].budget, 10) << "the whole per-op budget goes to the cases kept";
+  f.shape = {{"rows", 5}};
+  EXPECT_TRUE(schedule_cases(op, backend(), all_regimes(), {DType::f32}, 1, Budget{}, f).empty());
+}

@@ -108,8 +108,10 @@ void Coordinator::select() {
     OpSearch s;
     s.op = op;
     s.space = std::make_unique<SearchSpace>(by_op[op->name]);
-    for (const auto& sc : schedule_cases(*op, backend, cfg_.regimes, cfg_.dtypes, cfg_.seed, cfg_.budget))
+    for (const auto& sc : schedule_cases(*op, backend, cfg_.regimes, cfg_.dtypes, cfg_.seed, cfg_.budget, cfg_.cases))
       s.cases.push_back(std::make_unique<CaseSearch>(sc, *s.space, strategy, cfg_.seed));
+    if (s.cases.empty() && !(cfg_.cases.shape.empty() && cfg_.cases.params.empty()))
+      throw std::invalid_argument(fmt::format("--shape/--param: no case of {} has those values (see its shapes with --shapes)", op->name));
     ops_.push_back(std::move(s));
   }
   backend.require_runnable(cfg_.compile_only);

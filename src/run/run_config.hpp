@@ -24,6 +24,7 @@ struct Curriculum {
 struct RunConfig {
   std::vector<std::string> ops;  // empty: every op with templates for the backend
   Budget budget;
+  CaseFilter cases;  // --shape / --param: only the cases with these values
   std::string backend = kDefaultBackend;
   int workers = 1;
   bool workers_given = false;  // cuda: default one worker per visible GPU
