@@ -5,9 +5,9 @@
 // summary: "ROWS tokens per block, each combined by a group of THREADS/ROWS threads with VEC-element accesses (16 bytes for VEC=8 in f16/bf16, VEC=4 in f32; 32 bytes as two accesses for VEC=8 in f32) and VEC float accumulators; the tokens' expert row offsets and weights are staged in shared memory, the topk expert rows are loaded KB at a time (KB loads in flight per thread) and summed in expert order with fma; CS=1 stores with the evict-first hint; grid-stride over token groups"
 // knobs:
 //   VEC: [2, 4, 8]
-//   ROWS: [1, 2, 4]
-//   THREADS: [128, 256, 512]
-//   KB: [2, 4, 8]
+//   ROWS: [1, 2, 4, 8]
+//   THREADS: [128, 256, 512, 1024]
+//   KB: [1, 2, 4, 8]
 //   CS: [0, 1]
 // constraints:
 //   - hidden % VEC == 0
