@@ -105,3 +105,17 @@ TEST(CliErrors, ASessionOfAnotherRecordSchemaIsRefusedAndKept) {
   EXPECT_NE(r.output.find("older foundry"), std::string::npos) << r.output;
   EXPECT_EQ(read_file(d / "attempts.ndjson"), old + "\n") << "the old log is left as it was";
 }
+
+TEST(CliErrors, OutOfRangeNumbersGetAShortLineNamingTheFlag) {
+  auto d = scratch_dir("s");
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"-n", "-5"}, {"--n-per-case", "0"}, {"--seed", "-1"}, {"--bench-timeout", "0"}, {"--jobs", "-2"}, {"--stage", "0"}}) {
+    std::vector<std::string> cmd{"run", "--session-dir", d.string()};
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    auto r = foundry_cmd(cmd);
+    EXPECT_NE(r.exit_code, 0) << args[0];
+    EXPECT_NE(r.output.find(args[0]), std::string::npos) << r.output;
+    EXPECT_LT(r.output.find('\n'), 120u) << "one short line, not a 300-digit range: " << r.output;
+  }
+  EXPECT_FALSE(fs::exists(d / "attempts.ndjson"));
+}

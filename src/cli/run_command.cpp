@@ -31,6 +31,15 @@ struct RunOptions {
   bool no_flush = false;
 };
 
+// A seed: digits only (a negative number would wrap around silently).
+const CLI::Validator kUnsignedInteger(
+    [](std::string& s) {
+      return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() <= 20
+                 ? std::string()
+                 : "expected an integer from 0 to 18446744073709551615, got " + s;
+    },
+    "UINT64");
+
 std::string default_session_dir() {
   const std::time_t now = std::time(nullptr);
   char stamp[32];
@@ -92,19 +101,19 @@ Command run_command() {
             add_template_option(sub, o->templates);
             o->bench_timeout = cfg.limits.phase_s;
             sub.add_option("--ops", cfg.ops, "ops to run (default: every op with templates for the backend)")->delimiter(',');
-            sub.add_option("-n,--n", cfg.budget.per_op, "variants per op, spread over its cases")->check(CLI::PositiveNumber);
+            sub.add_option("-n,--n", cfg.budget.per_op, "variants per op, spread over its cases")->check(CLI::Range(1, 100000000));
             sub.add_option("--n-per-case", cfg.budget.per_case, "variants per case (dtype x shape x params) instead of per op")
-                ->check(CLI::PositiveNumber);
+                ->check(CLI::Range(1, 100000000));
             sub.add_option("--backend", cfg.backend, "backend")->check(CLI::IsMember(backend_names()));
             sub.add_option("--workers", cfg.workers, "worker processes that check and benchmark")->check(CLI::Range(1, 256));
-            sub.add_option("--jobs", cfg.jobs, "parallel compiles (default: number of cores)")->check(CLI::NonNegativeNumber);
+            sub.add_option("--jobs", cfg.jobs, "parallel compiles (default: number of cores)")->check(CLI::Range(0, 4096));
             sub.add_option("--mode", cfg.mode, "search strategy")->check(CLI::IsMember(strategy_names()));
-            sub.add_option("--seed", cfg.seed, "strategy and input seed");
+            sub.add_option("--seed", cfg.seed, "strategy and input seed (0 .. 2^64-1)")->check(kUnsignedInteger);
             sub.add_option("--shape", o->shape, "NAME=VALUE: only cases whose shape has it (repeatable), e.g. --shape rows=8")
                 ->delimiter(',');
             sub.add_option("--param", o->params, "NAME=VALUE: only cases with this param value (repeatable)")->delimiter(',');
             sub.add_option("--stage", cfg.curriculum.stage, "only ops of curriculum stages up to this one")
-                ->check(CLI::PositiveNumber);
+                ->check(CLI::Range(1, 1000));
             sub.add_flag("--auto-curriculum", cfg.curriculum.automatic,
                          "start with the first stage; open the next once every op of the current one has its share of correct variants");
             sub.add_option("--unlock-share", cfg.curriculum.unlock_share,
@@ -112,7 +121,7 @@ Command run_command() {
                 ->check(CLI::Range(0.0, 1.0));
             sub.add_option("--unlock-attempts", cfg.curriculum.unlock_attempts,
                            "auto-curriculum: attempts an op needs before its share counts (8)")
-                ->check(CLI::PositiveNumber);
+                ->check(CLI::Range(1, 100000000));
             sub.add_option("--shapes", o->shapes, "shape regimes: decode, prefill, odd or all")
                 ->delimiter(',')
                 ->check(CLI::IsMember({"decode", "prefill", "odd", "all"}));
@@ -125,7 +134,7 @@ Command run_command() {
                 ->check(CLI::Range(1, 1000000));
             sub.add_option("--bench-timeout", o->bench_timeout,
                            "seconds a variant may take in each of its check and bench phases before it is killed as a hang")
-                ->check(CLI::PositiveNumber);
+                ->check(CLI::Range(0.001, 86400.0));
             sub.add_option("--cxx", cfg.cxx, "host C++ compiler for the cpu backend (default: $CXX or c++)");
             sub.add_option("--cache-dir", o->cache_root, "compile cache and measured ceilings")->envname("FOUNDRY_CACHE_DIR");
             sub.add_flag("--compile-only", cfg.compile_only, "build every proposed variant and record its resources (status compiled), run none");
