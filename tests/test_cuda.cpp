@@ -9,6 +9,7 @@
 
 #include "cli_helpers.hpp"
 #include "cuda_helpers.hpp"
+#include "run/strategy.hpp"
 
 using namespace foundry_test;
 
@@ -115,24 +116,28 @@ TEST(CudaFaults, EveryFaultIsRecordedAndTheRunGoesOn) {
 
 // A cuda run killed midway (coordinator and GPU worker together) resumes with
 // the proposals an uninterrupted run makes, none lost or repeated.
+// Every strategy of the table, each in its own session.
 TEST(CudaResume, SigkillThenRerunProposesWhatAnUninterruptedRunWould) {
   std::string why;
   if (!have_gpu(&why)) GTEST_SKIP() << "skipped: needs an NVIDIA GPU (" << why << ")";
-  auto d = scratch_dir("s");
-  auto cache = scratch_dir("cache");
-  auto args = [&](const std::string& dir) {
-    return std::vector<std::string>{"run", "--backend", "cuda", "--ops", "rmsnorm", "softmax", "-n", "24", "--dtypes",
-                                    "bf16", "--shapes", "decode", "--session-dir", dir};
-  };
-  const std::size_t held = run_and_kill(args((d / "s").string()), d / "s", 5, cache);
-  ASSERT_GE(held, 5u);
-  ASSERT_LT(held, 48u) << "the run finished before it could be killed";
-  auto r = foundry_cmd(args((d / "s").string()), cache);
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto whole = foundry_cmd(args((d / "whole").string()), cache);
-  ASSERT_EQ(whole.exit_code, 0) << whole.output;
-  EXPECT_EQ(read_records(d / "s").size(), 48u);
-  EXPECT_EQ(proposals_of(d / "s"), proposals_of(d / "whole"));
+  for (const auto& mode : foundry::strategy_names()) {
+    SCOPED_TRACE(mode);
+    auto d = scratch_dir(mode);
+    auto cache = scratch_dir("cache");
+    auto args = [&](const std::string& dir) {
+      return std::vector<std::string>{"run", "--backend", "cuda", "--mode", mode, "--ops", "rmsnorm", "softmax", "-n", "24",
+                                      "--dtypes", "bf16", "--shapes", "decode", "--session-dir", dir};
+    };
+    const std::size_t held = run_and_kill(args((d / "s").string()), d / "s", 5, cache);
+    ASSERT_GE(held, 5u);
+    ASSERT_LT(held, 48u) << "the run finished before it could be killed";
+    auto r = foundry_cmd(args((d / "s").string()), cache);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto whole = foundry_cmd(args((d / "whole").string()), cache);
+    ASSERT_EQ(whole.exit_code, 0) << whole.output;
+    EXPECT_EQ(read_records(d / "s").size(), read_records(d / "whole").size());
+    EXPECT_EQ(proposals_of(d / "s"), proposals_of(d / "whole"));
+  }
 }
 
 // The GPU applies the host's elementwise rule to outputs it keeps: the same
