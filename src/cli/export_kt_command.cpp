@@ -65,7 +65,9 @@ int export_kt_main(const ExportKtOptions& o) {
     throw std::invalid_argument(fmt::format("{} cases match; narrow them with --dtype, --shape and --param: {}", keys.size(), fmt::join(keys, " ")));
 
   const Record& first = *chosen.front();
-  json tune_params = json::object(), keys_json = json::array();
+  // Kernel Tuner matches tune_params' key order against tune_params_keys.
+  nlohmann::ordered_json tune_params = nlohmann::ordered_json::object();
+  json keys_json = json::array();
   for (const auto& k : t->knobs) {
     tune_params[k.name] = k.domain;
     keys_json.push_back(k.name);

@@ -74,7 +74,7 @@ TEST(Simulate, ReplaysAStrategyOnTheRecordedCostsAndScoresIt) {
   const SearchSpace tiled({&f.tiled});
   for (const auto& c : recorded_cases(records, tiled, "rmsnorm")) {
     std::vector<std::vector<double>> traces;
-    for (uint64_t s = 1; s <= 300; ++s) traces.push_back(replay(strategy_row("random"), c, tiled, s, 5));
+    for (uint64_t s = 1; s <= 3000; ++s) traces.push_back(replay(strategy_row("random"), c, tiled, s, 5));
     EXPECT_NEAR(score("random", traces, c, 5).score, 0.0, 0.1) << c.key;
   }
 }

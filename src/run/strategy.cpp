@@ -11,7 +11,7 @@ namespace foundry {
 
 const std::vector<StrategyRow>& strategy_table() {
   static const std::vector<StrategyRow> table{
-      {"random", "uniform without replacement within each template, templates in turn",
+      {"random", "uniform without replacement, after one point of each template in turn",
        [](const StrategyContext& c) { return std::make_unique<RandomStrategy>(c); }},
   };
   return table;

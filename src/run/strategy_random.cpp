@@ -8,42 +8,51 @@
 
 namespace foundry {
 
-RandomStrategy::RandomStrategy(StrategyContext ctx) : ctx_(std::move(ctx)) {
-  lanes_.resize(ctx_.space->templates());
-  if (!lanes_.empty()) turn_ = static_cast<std::size_t>(ctx_.first) % lanes_.size();
+RandomStrategy::RandomStrategy(StrategyContext ctx) : ctx_(std::move(ctx)) {}
+
+namespace {
+// 0..n-1 in the order of a seeded Fisher-Yates shuffle.
+std::vector<std::size_t> permutation(std::size_t n, uint64_t seed, const std::string& stream) {
+  std::vector<std::size_t> p(n);
+  std::iota(p.begin(), p.end(), std::size_t{0});
+  SeededStream draws(seed, stream);
+  for (std::size_t i = n; i > 1; --i) std::swap(p[i - 1], p[draws.below(i)]);
+  return p;
+}
+}  // namespace
+
+void RandomStrategy::open() {
+  const SearchSpace& space = *ctx_.space;
+  const std::size_t templates = space.templates();
+  // First one point of each template, in turn from the case's first variant.
+  for (std::size_t k = 0; k < templates; ++k) {
+    const std::size_t t = (static_cast<std::size_t>(ctx_.first) + k) % templates;
+    const auto perm = permutation(space.size(t), ctx_.seed, ctx_.stream + "/" + space.tmpl(t).id);
+    Point pick = space.at(t, perm.front());  // nothing valid: this invalid point records why
+    for (std::size_t flat : perm)
+      if (Point p = space.at(t, flat); space.violated(p, ctx_.shape).empty()) {
+        pick = std::move(p);
+        break;
+      }
+    taken_.insert(pick);
+    order_.push_back(std::move(pick));
+  }
+  // Then every other valid point of every template, uniformly.
+  for (std::size_t t = 0; t < templates; ++t) offsets_.push_back((offsets_.empty() ? 0 : offsets_.back()) + space.size(t));
+  all_ = permutation(offsets_.empty() ? 0 : offsets_.back(), ctx_.seed, ctx_.stream + "/all");
+  opened_ = true;
 }
 
 bool RandomStrategy::generate(std::size_t n) {
+  if (!opened_) open();
   const SearchSpace& space = *ctx_.space;
   while (order_.size() < n) {
-    bool found = false;
-    for (std::size_t tries = 0; tries < lanes_.size() && !found; ++tries) {
-      const std::size_t t = turn_++ % lanes_.size();
-      Lane& lane = lanes_[t];
-      if (lane.done) continue;
-      if (lane.perm.empty()) {
-        lane.perm.resize(space.size(t));
-        std::iota(lane.perm.begin(), lane.perm.end(), std::size_t{0});
-        SeededStream draws(ctx_.seed, ctx_.stream + "/" + space.tmpl(t).id);
-        for (std::size_t i = lane.perm.size(); i > 1; --i) std::swap(lane.perm[i - 1], lane.perm[draws.below(i)]);
-      }
-      while (lane.cursor < lane.perm.size()) {
-        Point p = space.at(t, lane.perm[lane.cursor++]);
-        if (space.violated(p, ctx_.shape).empty()) {
-          order_.push_back(std::move(p));
-          lane.proposed = found = true;
-          break;
-        }
-      }
-      if (lane.cursor == lane.perm.size()) {
-        lane.done = true;
-        if (!found && !lane.proposed) {  // nothing valid: one invalid point records why
-          order_.push_back(space.at(t, lane.perm.front()));
-          lane.proposed = found = true;
-        }
-      }
-    }
-    if (!found) return false;
+    if (cursor_ >= all_.size()) return false;
+    const std::size_t i = all_[cursor_++];
+    const auto t = static_cast<std::size_t>(std::upper_bound(offsets_.begin(), offsets_.end(), i) - offsets_.begin());
+    Point p = space.at(t, i - (t == 0 ? 0 : offsets_[t - 1]));
+    if (taken_.count(p) || !space.violated(p, ctx_.shape).empty()) continue;
+    order_.push_back(std::move(p));
   }
   return true;
 }

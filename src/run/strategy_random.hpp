@@ -1,11 +1,15 @@
-// `random`: uniform sampling without replacement. Each template's points come
-// in a seeded permutation, templates take turns (starting at the case's place
-// the case's first variant has in the op, so an op's templates all get tried), points
-// that break a constraint at the case's shape are skipped. A template with no
-// valid point at all proposes one invalid point, so the log says why it was
-// never run. Proposal k is a function of (seed, op, case, k) alone.
+// `random`: uniform sampling without replacement. First one random point of
+// each template, templates in turn from the op-wide number of the case's first
+// variant (so an op's budget tries all its templates, and a small plain
+// template is never drowned by a large one); then every other point of every
+// template in one seeded permutation, so a case's search is uniform over its
+// whole space. Points that break a constraint at the case's shape are
+// skipped; a template with no valid point at all proposes one invalid point,
+// so the log says why it was never run. Proposal k is a function of (seed,
+// op, case, k) alone.
 #pragma once
 #include <deque>
+#include <set>
 #include <vector>
 
 #include "run/strategy.hpp"
@@ -21,17 +25,15 @@ class RandomStrategy final : public Strategy {
   void load(const nlohmann::json& state) override;
 
  private:
+  void open();
   // Extends order_ to hold at least n points; false when the space runs out first.
   bool generate(std::size_t n);
-  struct Lane {
-    std::vector<std::size_t> perm;  // flat indices in seeded order (built on first use)
-    std::size_t cursor = 0;
-    bool proposed = false;
-    bool done = false;
-  };
   StrategyContext ctx_;
-  std::vector<Lane> lanes_;
-  std::size_t turn_ = 0;
+  bool opened_ = false;
+  std::set<Point> taken_;               // the first point of each template
+  std::vector<std::size_t> offsets_;    // end of each template's points in the flat numbering
+  std::vector<std::size_t> all_;        // every point of every template, shuffled
+  std::size_t cursor_ = 0;
   std::vector<Point> order_;   // proposal k is order_[k]
   uint64_t next_ = 0;          // proposals made (or told) so far
   std::deque<uint64_t> owed_;  // seqs skipped over by a replay, proposed again first
