@@ -66,7 +66,11 @@ class Backend {
   virtual std::string device_name() const = 0;
   // Full translation unit: dtype selection, shared headers, prelude, the
   // rendered template body and whatever entry point the runtime calls.
-  virtual std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body) const = 0;
+  // `entry`: skip_last_block generates an entry point that never runs the
+  // grid's last block, a deliberately broken variant (--inject-faults).
+  enum class Entry { every_block, skip_last_block };
+  virtual std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body,
+                               Entry entry = Entry::every_block) const = 0;
   virtual BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const = 0;
 
   // The decisions below default to what a host backend does (the cpu backend's).

@@ -142,6 +142,10 @@ Command run_command() {
             sub.add_flag("--host-checks", cfg.host_checks,
                          "cuda: copy outputs back and check them on the host, also where the GPU would check them");
             sub.add_flag("--no-flush", o->no_flush, "do not evict the cache between timed runs");
+            sub.add_option("--inject-faults", cfg.inject_faults,
+                           "share of proposals (0..1) that also get a deliberately broken twin (compile error or an unwritten "
+                           "last block), recorded with strategy \"injected\" and never told to the strategy (0)")
+                ->check(CLI::Range(0.0, 1.0));
             return [o, &sub] { return run_main(*o, sub); };
           }};
 }

@@ -89,6 +89,8 @@ void Coordinator::select() {
   if (cur.stage < 0) throw std::invalid_argument(fmt::format("--stage {}: must be at least 1", cur.stage));
   if (cur.unlock_share < 0 || cur.unlock_share > 1)
     throw std::invalid_argument(fmt::format("--unlock-share {}: must be in [0, 1]", cur.unlock_share));
+  if (!(cfg_.inject_faults >= 0 && cfg_.inject_faults <= 1))
+    throw std::invalid_argument(fmt::format("--inject-faults {}: must be in [0, 1]", cfg_.inject_faults));
   if (cur.unlock_attempts < 1)
     throw std::invalid_argument(fmt::format("--unlock-attempts {}: must be at least 1", cur.unlock_attempts));
   if (cur.stage > 0) {
@@ -172,6 +174,7 @@ void Coordinator::open_session() {
   }
 
   for (const Record& r : session_->records()) {
+    if (r.strategy.name == "injected") continue;
     auto& [attempts, ok] = tally_[r.op];
     ++attempts;
     ok += r.status == Status::ok;
@@ -242,6 +245,25 @@ Planned Coordinator::materialise(CaseSearch& search, const Proposal& p) const {
   return pl;
 }
 
+std::optional<Planned> Coordinator::injected_twin(const Planned& p) const {
+  if (cfg_.inject_faults <= 0 || !p.error.empty() || !p.violated.empty()) return std::nullopt;
+  SeededStream draws(cfg_.seed, "inject/" + p.search->scheduled().spec.key + "/" + std::to_string(p.proposal.seq));
+  constexpr std::size_t kScale = 1u << 20;
+  if (static_cast<double>(draws.below(kScale)) >= cfg_.inject_faults * kScale) return std::nullopt;
+  Planned twin = p;
+  const Candidate& c = p.candidate;
+  if (draws.below(2) == 0) {
+    twin.injected = "compile_error";
+    twin.candidate.source = c.source + "\n#error \"foundry: injected compile error (--inject-faults)\"\n";
+  } else {
+    twin.injected = "skip_last_block";
+    twin.candidate.source = svc_.backend->assemble(Registry::instance().get(c.op), c.dtype, render(*p.tmpl, c.knobs),
+                                                   Backend::Entry::skip_last_block);
+  }
+  finalize_identity(twin.candidate);
+  return twin;
+}
+
 std::vector<Planned> Coordinator::ask() {
   std::vector<Planned> round;
   for (auto& s : ops_) {
@@ -257,7 +279,9 @@ std::vector<Planned> Coordinator::ask() {
           outcomes_.emplace_back(cs.get(), Outcome{p.seq, p.point, r->status, r->cost()});
           continue;
         }
+        std::optional<Planned> twin = injected_twin(pl);
         round.push_back(std::move(pl));
+        if (twin && !session_->recorded(twin->candidate.id)) round.push_back(std::move(*twin));
       }
   }
   return round;
@@ -267,16 +291,18 @@ void Coordinator::record(Planned& p, RecordInputs in) {
   in.candidate = &p.candidate;
   in.seq = p.proposal.seq;
   Record r = make_record(Registry::instance().get(p.candidate.op), in, rctx_);
+  if (!p.injected.empty()) r.strategy.name = "injected";
   const bool appended = session_->append(r);
   std::lock_guard lk(mu_);
-  outcomes_.emplace_back(p.search, Outcome{p.proposal.seq, p.proposal.point, r.status, r.cost()});
+  if (p.injected.empty()) outcomes_.emplace_back(p.search, Outcome{p.proposal.seq, p.proposal.point, r.status, r.cost()});
   if (!appended) return;
-  auto& [attempts, ok] = tally_[r.op];
-  ++attempts;
-  ok += r.status == Status::ok;
   ++summary_.recorded;
   ++summary_.by_status[to_string(r.status)];
   if (progress_) progress_->add(r);
+  if (!p.injected.empty()) return;  // the curriculum counts what the strategies proposed
+  auto& [attempts, ok] = tally_[r.op];
+  ++attempts;
+  ok += r.status == Status::ok;
 }
 
 void Coordinator::maybe_unlock() {

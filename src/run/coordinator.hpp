@@ -48,6 +48,7 @@ struct Planned {
   const KernelTemplate* tmpl = nullptr;
   std::string violated;  // the constraint it breaks at the case's shape
   std::string error;     // why it could not be materialised (a harness_error)
+  std::string injected;  // a deliberately broken twin (--inject-faults): how it was broken; never told
 };
 
 // A built candidate waiting for evaluation.
@@ -69,6 +70,10 @@ class Coordinator {
   void open_session();
   std::vector<Planned> ask();
   Planned materialise(CaseSearch& search, const Proposal& p) const;
+  // The proposal's broken twin, for a share --inject-faults of proposals
+  // (deterministic in seed, case and seq): a compile error or an entry point
+  // that skips the last block. Recorded with strategy "injected", never told.
+  std::optional<Planned> injected_twin(const Planned& p) const;
   std::optional<Job> compile(Planned& p);
   void evaluate(Job& job, EvalChannel& channel);
   void record(Planned& p, RecordInputs in);

@@ -343,3 +343,30 @@ TEST(Curriculum, AnOpShortOfItsAttemptsKeepsTheNextStageLocked) {
   EXPECT_NE(s.locked.find("rmsnorm 4/4 ok"), std::string::npos) << s.locked;
   for (const auto& r : Session(d).records()) EXPECT_EQ(r.op, "rmsnorm");
 }
+
+TEST(Coordinator, InjectedFaultsAreBrokenTwinsRecordedAsSuchAndNeverToldToTheStrategy) {
+  auto plain = fresh_dir("plain"), d = fresh_dir("injected");
+  run_fake(config("fake_templates", plain));
+  auto c = config("fake_templates", d);
+  c.inject_faults = 0.5;
+  auto s = run_fake(c);
+  std::map<std::pair<std::string, uint64_t>, std::string> searched;
+  int injected = 0;
+  std::set<std::string> kinds;
+  for (const auto& r : Session(d).records()) {
+    if (r.strategy.name != "injected") {
+      searched[{r.case_key(), r.strategy.seq}] = r.id;
+      continue;
+    }
+    ++injected;
+    kinds.insert(to_string(r.status));
+    EXPECT_NE(r.status, Status::ok) << "an injected twin is broken";
+    EXPECT_FALSE(r.bench.latency_us);
+  }
+  EXPECT_GT(injected, 4);
+  EXPECT_LT(injected, 16);
+  EXPECT_EQ(kinds, (std::set<std::string>{"compile_error", "unwritten"}));
+  EXPECT_EQ(searched, proposals(plain)) << "the strategy proposes what it would without the twins";
+  EXPECT_EQ(s.recorded, 20 + injected);
+  EXPECT_EQ(run_fake(c).recorded, 0) << "the same twins on a rerun: nothing new";
+}

@@ -34,6 +34,7 @@ struct RunConfig {
   int jobs = 0;                // parallel compiles; 0 = number of cores
   std::string mode = "random"; // the search strategy (strategy_table())
   Curriculum curriculum;
+  double inject_faults = 0;    // --inject-faults: share of proposals that get a deliberately broken twin
   uint64_t seed = 1;
   std::vector<Regime> regimes;
   std::vector<DType> dtypes;

@@ -4,7 +4,7 @@
 // variants through markers in the rendered source:
 //   FAKE_LATENCY(n)        ok, timed at n microseconds
 //   FAKE_STATUS(s)         the evaluation answers status s (mismatch, timeout, ...)
-//   FAKE_COMPILE_ERROR     compile_error
+//   FAKE_COMPILE_ERROR     compile_error (so does an #error directive)
 //   FAKE_THROW_COMPILE     the backend's compile throws
 //   FAKE_THROW_EVAL        the channel throws
 #pragma once
@@ -43,8 +43,9 @@ class FakeBackend final : public Backend {
   std::string source_extension() const override { return "txt"; }
   std::string compiler_identity() const override { return "fake-cc 1.0"; }
   std::string device_name() const override { return "fake device"; }
-  std::string assemble(const OpContract& op, DType dtype, const std::string& body) const override {
-    return "// " + op.name + " " + to_string(dtype) + "\n" + body;
+  std::string assemble(const OpContract& op, DType dtype, const std::string& body,
+                       Entry entry = Entry::every_block) const override {
+    return "// " + op.name + " " + to_string(dtype) + "\n" + body + (entry == Entry::skip_last_block ? "\nFAKE_STATUS(unwritten)" : "");
   }
   BuildResult compile(const std::string& source, const std::vector<std::string>& flags) const override {
     ++builds_->compiles;
@@ -52,7 +53,7 @@ class FakeBackend final : public Backend {
     BuildResult b;
     b.flags = flags;
     b.ms = 1;
-    if (source.find("FAKE_COMPILE_ERROR") != std::string::npos) {
+    if (source.find("FAKE_COMPILE_ERROR") != std::string::npos || source.find("#error") != std::string::npos) {
       b.status = Status::compile_error;
       b.log = "scripted compile error";
       return b;

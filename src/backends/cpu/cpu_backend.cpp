@@ -83,7 +83,7 @@ std::string cpu_c_type(Elem e, bool dtype_buffer) {
   return "void";
 }
 
-std::string CpuBackend::assemble(const OpContract& op, DType dtype, const std::string& body) const {
+std::string CpuBackend::assemble(const OpContract& op, DType dtype, const std::string& body, Entry entry) const {
   std::ostringstream s;
   s << "// foundry cpu kernel: op " << op.name << ", dtype " << to_string(dtype) << "\n";
   s << "#define FOUNDRY_DTYPE_" << (dtype == DType::f32 ? "F32" : dtype == DType::f16 ? "F16" : "BF16") << " 1\n";
@@ -110,8 +110,8 @@ std::string CpuBackend::assemble(const OpContract& op, DType dtype, const std::s
                      p.name, p.type == ParamType::f32 ? "float" : "int64_t", a++);
     names.push_back(p.name);
   }
-  s << fmt::format("  for (int64_t b = block_begin; b < block_end; ++b) kernel(b, num_blocks, {});\n",
-                   fmt::join(names, ", "));
+  s << fmt::format("  for (int64_t b = block_begin; b < block_end; ++b) {}kernel(b, num_blocks, {});\n",
+                   entry == Entry::skip_last_block ? "if (b != num_blocks - 1) " : "", fmt::join(names, ", "));
   s << "}\n";
   return s.str();
 }

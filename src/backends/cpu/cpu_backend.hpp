@@ -18,7 +18,8 @@ class CpuBackend final : public Backend {
   std::string source_extension() const override { return "cpp"; }
   std::string compiler_identity() const override { return identity_; }
   std::string device_name() const override;
-  std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body) const override;
+  std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body,
+                       Entry entry = Entry::every_block) const override;
   BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const override;
   Launch effective_launch(Launch requested) const override;
 

@@ -87,7 +87,7 @@ CudaBackend::CudaBackend(std::string arch, fs::path cache_root) : arch_(std::mov
   fs::create_directories(cache_dir_);
 }
 
-std::string CudaBackend::assemble(const OpContract& op, DType dtype, const std::string& body) const {
+std::string CudaBackend::assemble(const OpContract& op, DType dtype, const std::string& body, Entry entry) const {
   std::ostringstream s;
   s << "// foundry cuda kernel: op " << op.name << ", dtype " << to_string(dtype) << "\n";
   s << "#define FOUNDRY_DTYPE_" << (dtype == DType::f32 ? "F32" : dtype == DType::f16 ? "F16" : "BF16") << " 1\n";
@@ -112,8 +112,9 @@ std::string CudaBackend::assemble(const OpContract& op, DType dtype, const std::
     params.push_back(fmt::format("{} {}", p.type == ParamType::f32 ? "float" : "int64_t", p.name));
     names.push_back(p.name);
   }
-  s << fmt::format("extern \"C\" __global__ void FOUNDRY_LAUNCH_BOUNDS foundry_kernel({}) {{\n  kernel({});\n}}\n",
-                   fmt::join(params, ", "), fmt::join(names, ", "));
+  s << fmt::format("extern \"C\" __global__ void FOUNDRY_LAUNCH_BOUNDS foundry_kernel({}) {{\n  {}kernel({});\n}}\n",
+                   fmt::join(params, ", "), entry == Entry::skip_last_block ? "if (blockIdx.x != gridDim.x - 1) " : "",
+                   fmt::join(names, ", "));
   return s.str();
 }
 

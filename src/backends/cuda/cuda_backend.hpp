@@ -20,7 +20,8 @@ class CudaBackend final : public Backend {
   std::string source_extension() const override { return "cu"; }
   std::string compiler_identity() const override { return identity_; }
   std::string device_name() const override { return device_; }
-  std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body) const override;
+  std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body,
+                       Entry entry = Entry::every_block) const override;
   BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const override;
   std::string launch_limit(const Launch& launch, const BuildResult& build) const override;
   Shape problem_shape(Regime r, Shape s) const override;  // prefill: gpu_prefill
