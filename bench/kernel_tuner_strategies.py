@@ -26,7 +26,7 @@ import tempfile
 import warnings
 
 KT_STRATEGIES = ["random_sample", "genetic_algorithm", "dual_annealing", "greedy_ils", "simulated_annealing",
-                 "diff_evo", "pso", "firefly_algorithm", "mls", "basinhopping"]
+                 "diff_evo", "pso", "firefly_algorithm", "mls", "basinhopping", "hybrid_vndx", "adaptive_tabu_greywolf"]
 
 
 def kt_trace(cache_path, strategy, budget, seed):
@@ -62,9 +62,8 @@ def kt_trace(cache_path, strategy, budget, seed):
     return trace
 
 
-def score(traces, best, rnd, budget):
-    """Same definitions as foundry's src/run/simulate.cpp."""
-    worst = max(rnd[0] * 0 + x for x in rnd)  # rnd[0] is the mean; failures already count as the worst there
+def score(traces, best, worst, rnd, budget):
+    """Same definitions as foundry's src/run/simulate.cpp (a failure counts as the worst correct cost)."""
     out = {}
     for pct in (1, 3, 5):
         evals = []
@@ -81,7 +80,7 @@ def score(traces, best, rnd, budget):
                 break
             f = t[min(k, len(t)) - 1] if t else float("inf")
             if f == float("inf"):
-                f = max(fr, worst)
+                f = worst
             s += (fr - f) / (fr - best)
             n += 1
         total += s / n if n else 1.0
@@ -126,7 +125,7 @@ def main():
             rows.append(("foundry " + s["name"], {p: s["within_pct"][str(p)]["median"] for p in (1, 3, 5)} | {"score": s["score"]}))
         for strategy in args.kt_strategies.split(","):
             traces = [kt_trace(cache, strategy, args.budget, seed) for seed in range(1, args.repeats + 1)]
-            rows.append(("Kernel Tuner " + strategy, score(traces, c["best_us"], c["random_expectation"], args.budget)))
+            rows.append(("Kernel Tuner " + strategy, score(traces, c["best_us"], c["worst_us"], c["random_expectation"], args.budget)))
 
     fmt = lambda v: f">{args.budget}" if v > args.budget else f"{v:.0f}"
     lines = [f"{args.op} `{args.template}` on {json.dumps(case['shape'])} {case['dtype']}: {c['valid']} valid points, "

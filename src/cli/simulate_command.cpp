@@ -69,7 +69,7 @@ int simulate_main(const SimulateOptions& o) {
         continue;
       }
       ++complete;
-      json jc{{"op", op}, {"case", json::parse(c.key)}, {"valid", c.valid}, {"best_us", c.best()},
+      json jc{{"op", op}, {"case", json::parse(c.key)}, {"valid", c.valid}, {"best_us", c.best()}, {"worst_us", worst_correct(c)},
               {"templates", o.template_id.empty() ? json("all") : json(o.template_id)},
               {"random_expectation", random_expectation(c, o.budget)}, {"strategies", json::array()}};
       if (!o.as_json)

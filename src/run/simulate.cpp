@@ -11,13 +11,6 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 const double kThresholds[3] = {0.01, 0.03, 0.05};
 
-double worst_finite(const RecordedCase& c) {
-  double w = 0;
-  for (const auto& [p, v] : c.cost)
-    if (std::isfinite(v)) w = std::max(w, v);
-  return w;
-}
-
 Quartiles quartiles(std::vector<double> v) {
   if (v.empty()) return {};
   std::sort(v.begin(), v.end());
@@ -31,6 +24,13 @@ Quartiles quartiles(std::vector<double> v) {
 }
 
 }  // namespace
+
+double worst_correct(const RecordedCase& c) {
+  double w = 0;
+  for (const auto& [p, v] : c.cost)
+    if (std::isfinite(v)) w = std::max(w, v);
+  return w;
+}
 
 double RecordedCase::best() const {
   double b = kInf;
@@ -88,7 +88,7 @@ std::vector<double> replay(const StrategyRow& row, const RecordedCase& c, const 
 }
 
 std::vector<double> random_expectation(const RecordedCase& c, int budget) {
-  const double worst = worst_finite(c);
+  const double worst = worst_correct(c);
   std::vector<double> costs;
   for (const auto& [p, v] : c.cost) costs.push_back(std::isfinite(v) ? v : worst);
   // Valid points the session lacks cannot be drawn in a replay either: they answer as failures.
@@ -119,7 +119,7 @@ StrategyScore score(const std::string& strategy, const std::vector<std::vector<d
   s.strategy = strategy;
   s.repeats = static_cast<int>(traces.size());
   const double opt = c.best();
-  const double worst = worst_finite(c);
+  const double worst = worst_correct(c);
   const auto rnd = random_expectation(c, budget);
   std::vector<double> within[3];
   double total = 0;

@@ -27,6 +27,9 @@ struct RecordedCase {
   double best() const;           // the fastest recorded cost
 };
 
+// The slowest correct cost of the case (what a failure counts as in the score).
+double worst_correct(const RecordedCase& c);
+
 // The session's cases of `op`, each with the space's valid points and what was recorded.
 std::vector<RecordedCase> recorded_cases(const std::vector<Record>& records, const SearchSpace& space, const std::string& op);
 
