@@ -88,6 +88,10 @@ int run_main(RunOptions& o, const CLI::App& sub) {
                              s.recorded / s.total_s, s.compile_s, s.evaluate_s);
   if (cfg.curriculum.automatic)
     std::cout << fmt::format("curriculum: reached stage {}{}\n", s.stage, s.locked.empty() ? "" : "; " + s.locked);
+  if (s.pairs_total > 0)
+    std::cout << fmt::format("pairwise coverage of knob values: {:.1f}% ({} of {} pairs over the {} searches' cases x templates)\n",
+                             100.0 * static_cast<double>(s.pairs_covered) / static_cast<double>(s.pairs_total),
+                             s.pairs_covered, s.pairs_total, cfg.mode);
   std::cout << fmt::format("attempts: {}\n", (cfg.session_dir / "attempts.ndjson").string());
   return 0;
 }
@@ -108,6 +112,14 @@ Command run_command() {
             sub.add_option("--workers", cfg.workers, "worker processes that check and benchmark")->check(CLI::Range(1, 256));
             sub.add_option("--jobs", cfg.jobs, "parallel compiles (default: number of cores)")->check(CLI::Range(0, 4096));
             sub.add_option("--mode", cfg.mode, "search strategy")->check(CLI::IsMember(strategy_names()));
+            StrategyOptions& so = cfg.strategy_options;
+            sub.add_option("--cem-generation", so.cem_generation, "cem: points sampled per generation")->capture_default_str();
+            sub.add_option("--cem-elite", so.cem_elite, "cem: share of a generation kept as elites, in (0, 1)")
+                ->capture_default_str();
+            sub.add_option("--cem-smoothing", so.cem_smoothing, "cem: weight of the elites' frequencies in an update, in (0, 1]")
+                ->capture_default_str();
+            sub.add_option("--cem-floor", so.cem_floor, "cem: least probability of any template or knob value, in [0, 0.5)")
+                ->capture_default_str();
             sub.add_option("--seed", cfg.seed, "strategy and input seed (0 .. 2^64-1)")->check(kUnsignedInteger);
             sub.add_option("--shape", o->shape, "NAME=VALUE: only cases whose shape has it (repeatable), e.g. --shape rows=8")
                 ->delimiter(',');

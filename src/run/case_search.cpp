@@ -6,9 +6,10 @@ namespace foundry {
 
 using nlohmann::json;
 
-CaseSearch::CaseSearch(const ScheduledCase& sc, const SearchSpace& space, const StrategyRow& strategy, uint64_t seed)
+CaseSearch::CaseSearch(const ScheduledCase& sc, const SearchSpace& space, const StrategyRow& strategy, uint64_t seed,
+                       const StrategyOptions& options)
     : case_(sc), space_(&space), strategy_name_(strategy.name), row_(&strategy) {
-  ctx_ = StrategyContext{space_, case_.spec.shape, seed, case_.spec.key, case_.first};
+  ctx_ = StrategyContext{space_, case_.spec.shape, seed, case_.spec.key, case_.first, options};
   strategy_ = row_->make(ctx_);
 }
 
@@ -18,7 +19,10 @@ void CaseSearch::rebuild(const std::vector<Outcome>& logged) {
   pending_.clear();
   reissue_.clear();
   if (!logged.empty()) strategy_->tell(logged);
-  for (const auto& o : logged) told_.insert(o.seq);
+  for (const auto& o : logged) {
+    told_.insert(o.seq);
+    if (!o.point.empty()) points_.insert(o.point);
+  }
 }
 
 bool CaseSearch::restore(const json& saved, std::vector<Outcome> logged) {
@@ -42,8 +46,10 @@ bool CaseSearch::restore(const json& saved, std::vector<Outcome> logged) {
     return false;
   }
   std::vector<Outcome> catch_up;
-  for (const auto& o : logged)
+  for (const auto& o : logged) {
     if (pending_.count(o.seq)) catch_up.push_back(o);
+    if (!o.point.empty()) points_.insert(o.point);
+  }
   tell(catch_up);
   for (const auto& [seq, p] : pending_) reissue_.push_back(seq);
   return true;
@@ -75,6 +81,7 @@ void CaseSearch::tell(const std::vector<Outcome>& outcomes) {
   for (const auto& o : outcomes) {
     told_.insert(o.seq);
     pending_.erase(o.seq);
+    if (!o.point.empty()) points_.insert(o.point);
   }
 }
 

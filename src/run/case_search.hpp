@@ -20,7 +20,8 @@ namespace foundry {
 
 class CaseSearch {
  public:
-  CaseSearch(const ScheduledCase& sc, const SearchSpace& space, const StrategyRow& strategy, uint64_t seed);
+  CaseSearch(const ScheduledCase& sc, const SearchSpace& space, const StrategyRow& strategy, uint64_t seed,
+             const StrategyOptions& options = {});
 
   const ScheduledCase& scheduled() const { return case_; }
   const SearchSpace& space() const { return *space_; }
@@ -42,6 +43,8 @@ class CaseSearch {
   int unasked() const;
   // The strategy had nothing more to propose.
   bool exhausted() const { return exhausted_; }
+  // The points of the outcomes told (this run's and the logged ones).
+  const std::set<Point>& points_told() const { return points_; }
 
  private:
   void rebuild(const std::vector<Outcome>& logged);
@@ -54,6 +57,7 @@ class CaseSearch {
   std::set<uint64_t> told_;
   std::map<uint64_t, Point> pending_;  // asked, not told
   std::deque<uint64_t> reissue_;       // pending from a previous run, not yet handed out
+  std::set<Point> points_;
   bool exhausted_ = false;
 };
 

@@ -16,6 +16,7 @@
 #include "backends/backend_table.hpp"
 #include "harness/worker_process.hpp"
 #include "ops/registry.hpp"
+#include "run/strategy_coverage.hpp"
 
 namespace foundry {
 
@@ -63,6 +64,7 @@ void Coordinator::select() {
   if (cfg_.correctness_tests < 1)
     throw std::invalid_argument(fmt::format("--correctness-tests {}: must be at least 1", cfg_.correctness_tests));
   const StrategyRow& strategy = strategy_row(cfg_.mode);
+  check_strategy_options(cfg_.strategy_options);
   const auto& reg = Registry::instance();
   for (const auto& o : cfg_.ops) reg.get(o);  // unknown op -> error naming it
 
@@ -111,7 +113,7 @@ void Coordinator::select() {
     s.op = op;
     s.space = std::make_unique<SearchSpace>(by_op[op->name]);
     for (const auto& sc : schedule_cases(*op, backend, cfg_.regimes, cfg_.dtypes, cfg_.seed, cfg_.budget, cfg_.cases))
-      s.cases.push_back(std::make_unique<CaseSearch>(sc, *s.space, strategy, cfg_.seed));
+      s.cases.push_back(std::make_unique<CaseSearch>(sc, *s.space, strategy, cfg_.seed, cfg_.strategy_options));
     if (s.cases.empty() && !(cfg_.cases.shape.empty() && cfg_.cases.params.empty()))
       throw std::invalid_argument(fmt::format("--shape/--param: no case of {} has those values (see its shapes with --shapes)", op->name));
     ops_.push_back(std::move(s));
@@ -196,7 +198,12 @@ void Coordinator::open_session() {
   for (const auto& s : ops_) op_names.push_back(s.op->name);
   sj["runs"].push_back({{"command", cfg_.command_line}, {"ops", op_names}, {"n_per_op", cfg_.budget.per_op},
                         {"n_per_case", cfg_.budget.per_case > 0 ? json(cfg_.budget.per_case) : json()},
-                        {"mode", cfg_.mode}, {"seed", cfg_.seed}, {"shapes", regime_names}, {"dtypes", dtype_names},
+                        {"mode", cfg_.mode},
+                        {"strategy_options", {{"cem_generation", cfg_.strategy_options.cem_generation},
+                                              {"cem_elite", cfg_.strategy_options.cem_elite},
+                                              {"cem_smoothing", cfg_.strategy_options.cem_smoothing},
+                                              {"cem_floor", cfg_.strategy_options.cem_floor}}},
+                        {"seed", cfg_.seed}, {"shapes", regime_names}, {"dtypes", dtype_names},
                         {"correctness_tests", cfg_.correctness_tests}, {"warmup", cfg_.bench.warmup},
                         {"compile_only", cfg_.compile_only}, {"host_checks", cfg_.host_checks},
                         {"max_repeats", cfg_.bench.max_repeats}, {"workers", cfg_.workers},
@@ -565,6 +572,14 @@ RunSummary Coordinator::run() {
   progress_->finish();
   summary_.total_s = progress_->seconds();
   summary_.stage = stage_;
+  for (const auto& s : ops_)
+    for (const auto& cs : s.cases) {
+      if (cs->points_told().empty()) continue;
+      PairCoverage c;
+      for (const auto& t : pairwise_coverage(ValidPoints(*s.space, cs->scheduled().spec.shape), cs->points_told())) c += t;
+      summary_.pairs_covered += c.covered;
+      summary_.pairs_total += c.total;
+    }
 
   json& entry = session_json_["runs"].back();
   entry["recorded"] = summary_.recorded;
@@ -575,6 +590,7 @@ RunSummary Coordinator::run() {
     entry["curriculum"]["locked"] = summary_.locked.empty() ? json() : json(summary_.locked);
   }
   entry["seconds"] = {{"compile", summary_.compile_s}, {"evaluate", summary_.evaluate_s}, {"total", summary_.total_s}};
+  entry["pair_coverage"] = {{"covered", summary_.pairs_covered}, {"total", summary_.pairs_total}};
   if (stop_) {
     std::string why = "unknown failure";
     try {

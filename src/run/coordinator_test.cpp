@@ -93,7 +93,63 @@ TEST(Coordinator, SameSeedAndOutcomesGiveTheSameProposals) {
   EXPECT_NE(ids_a, ids_c) << "another seed proposes other variants";
 }
 
-TEST(Coordinator, KillBetweenAskAndRecordLosesAndDuplicatesNothing) {
+// Every strategy of the table, on a space of 393 points with room for
+// several generations in each of the 6 decode cases.
+class CoordinatorStrategy : public ::testing::TestWithParam<std::string> {
+ protected:
+  RunConfig config_for(const fs::path& dir) const {
+    auto c = config("fake_search", dir);
+    c.mode = GetParam();
+    c.regimes = {Regime::decode};
+    c.budget.per_case = 20;
+    return c;
+  }
+};
+
+TEST_P(CoordinatorStrategy, KillBetweenAskAndRecordLosesAndDuplicatesNothing) {
+  auto whole = fresh_dir("whole");
+  run_fake(config_for(whole));
+  const auto expected = proposals(whole);
+  ASSERT_EQ(expected.size(), 120u);
+
+  auto d = fresh_dir("killed");
+  auto c = config_for(d);
+  run_and_kill_at(c, 30);  // in the first generations
+  const auto first = proposals(d);
+  ASSERT_GE(first.size(), 29u);
+  ASSERT_TRUE(fs::exists(d / "search_state.json"));
+  run_and_kill_at(c, 45);  // resumed, and killed again in later ones
+  const auto before = proposals(d);
+  ASSERT_GE(before.size(), first.size() + 44);
+  ASSERT_LT(before.size(), 120u);
+
+  auto s = run_fake(c);
+  EXPECT_EQ(s.searches_rebuilt, 0);
+  EXPECT_GT(s.searches_restored, 0);
+  EXPECT_EQ(s.recorded, static_cast<int>(120 - before.size()));
+  EXPECT_EQ(proposals(d), expected) << "the resumed run makes the proposals an uninterrupted one made";
+
+  auto again = run_fake(c);
+  EXPECT_EQ(again.recorded, 0) << "nothing left to do";
+  EXPECT_EQ(proposals(d), expected);
+}
+
+TEST_P(CoordinatorStrategy, AMissingSearchStateIsRebuiltFromTheLog) {
+  auto whole = fresh_dir("whole");
+  run_fake(config_for(whole));
+  auto d = fresh_dir("killed");
+  auto c = config_for(d);
+  run_and_kill_at(c, 70);
+  fs::remove(d / "search_state.json");
+  auto s = run_fake(c);
+  EXPECT_GT(s.searches_rebuilt, 0);
+  EXPECT_EQ(proposals(d), proposals(whole));
+}
+
+INSTANTIATE_TEST_SUITE_P(Every, CoordinatorStrategy, ::testing::ValuesIn(strategy_names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+TEST(Coordinator, KillBetweenAskAndRecordWithAPerOpBudgetLosesAndDuplicatesNothing) {
   auto whole = fresh_dir("whole");
   run_fake(config("fake_templates", whole));
   const auto expected = proposals(whole);
@@ -112,13 +168,24 @@ TEST(Coordinator, KillBetweenAskAndRecordLosesAndDuplicatesNothing) {
   EXPECT_GT(s.searches_restored, 0);
   EXPECT_EQ(s.recorded, static_cast<int>(20 - before.size()));
   EXPECT_EQ(proposals(d), expected) << "the resumed run makes the proposals an uninterrupted one made";
-
-  auto again = run_fake(c);
-  EXPECT_EQ(again.recorded, 0) << "nothing left to do";
-  EXPECT_EQ(proposals(d), expected);
 }
 
-TEST(Coordinator, AMissingSearchStateIsRebuiltFromTheLog) {
+TEST(Coordinator, ARunReportsThePairwiseCoverageOfItsSearches) {
+  std::map<std::string, RunSummary> by_mode;
+  for (const std::string mode : {"random", "coverage"}) {
+    auto c = config("fake_search", fresh_dir(mode));
+    c.mode = mode;
+    c.regimes = {Regime::decode};
+    c.budget.per_case = 20;
+    by_mode[mode] = run_fake(c);
+  }
+  // 6 cases x (grid: 8x6 + 8x4 + 8x2 + 6x4 + 6x2 + 4x2 pairs, line: 9 values)
+  EXPECT_EQ(by_mode["random"].pairs_total, 6u * (140 + 9));
+  EXPECT_EQ(by_mode["coverage"].pairs_total, 6u * (140 + 9));
+  EXPECT_GT(by_mode["coverage"].pairs_covered, by_mode["random"].pairs_covered);
+}
+
+TEST(Coordinator, AMissingSearchStateOfAPerOpBudgetIsRebuiltFromTheLog) {
   auto whole = fresh_dir("whole");
   run_fake(config("fake_templates", whole));
   auto d = fresh_dir("killed");
@@ -278,6 +345,10 @@ TEST(Coordinator, UnknownOpsStrategiesAndBudgetsAreNamed) {
   c = config("fake_templates", d);
   c.mode = "telepathy";
   expect_error(c, "--mode telepathy");
+  c = config("fake_templates", d);
+  c.mode = "cem";
+  c.strategy_options.cem_elite = 1.5;
+  expect_error(c, "--cem-elite 1.5: must be in (0, 1)");
   c = config("fake_templates", d);
   c.ops = {"softmax"};
   expect_error(c, "softmax");

@@ -10,6 +10,7 @@
 #include "core/types.hpp"
 #include "harness/eval_channel.hpp"
 #include "run/case_schedule.hpp"
+#include "run/strategy.hpp"
 
 namespace foundry {
 
@@ -35,6 +36,7 @@ struct RunConfig {
   std::string mode = "random"; // the search strategy (strategy_table())
   Curriculum curriculum;
   double inject_faults = 0;    // --inject-faults: share of proposals that get a deliberately broken twin
+  StrategyOptions strategy_options;  // --cem-*
   uint64_t seed = 1;
   std::vector<Regime> regimes;
   std::vector<DType> dtypes;
@@ -61,6 +63,10 @@ struct RunSummary {
   double compile_s = 0;       // wall time of the compile phases
   double evaluate_s = 0;      // wall time of the check-and-bench phases
   double total_s = 0;         // wall time from the first ask to the last record
+  // Pairwise coverage of the knob values of each (case, template) by the
+  // valid variants this strategy's searches were told of in the session.
+  std::size_t pairs_covered = 0;
+  std::size_t pairs_total = 0;
 };
 
 }  // namespace foundry

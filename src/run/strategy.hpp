@@ -29,6 +29,17 @@ struct Outcome {
   double cost = std::numeric_limits<double>::infinity();  // p50 latency (us) of a correct variant
 };
 
+// Settings of the strategies that have any (`foundry run --cem-...`).
+struct StrategyOptions {
+  int cem_generation = 16;     // points sampled per generation
+  double cem_elite = 0.25;     // share of a generation's size kept as elites, in (0, 1)
+  double cem_smoothing = 0.7;  // weight of the elites' frequencies in an update, in (0, 1]
+  double cem_floor = 0.02;     // least probability of any template or knob value, in [0, 0.5)
+};
+
+// Throws std::invalid_argument naming the flag, e.g. "--cem-elite 1.5: must be in (0, 1)".
+void check_strategy_options(const StrategyOptions& o);
+
 // What a strategy is built with: the space, the case's shape (for the
 // constraints), and a stream name that makes its draws deterministic in
 // (seed, op, case).
@@ -41,6 +52,7 @@ struct StrategyContext {
   // templates in turn start there, so an op's budget covers its templates
   // even when it has fewer cases than templates.
   int first = 0;
+  StrategyOptions options;
 };
 
 class Strategy {

@@ -89,7 +89,9 @@ void RandomStrategy::load(const nlohmann::json& state) {
   if (!state.is_object() || !state.contains("next") || !state["next"].is_number_unsigned() || !state.contains("owed") ||
       !state.contains("first"))
     throw std::runtime_error("random: saved state lacks first/next/owed");
-  *this = RandomStrategy(StrategyContext{ctx_.space, ctx_.shape, ctx_.seed, ctx_.stream, state["first"].get<int>()});
+  StrategyContext ctx = ctx_;
+  ctx.first = state["first"].get<int>();
+  *this = RandomStrategy(std::move(ctx));
   next_ = state["next"].get<uint64_t>();
   auto owed = state["owed"].get<std::vector<uint64_t>>();
   owed_.assign(owed.begin(), owed.end());

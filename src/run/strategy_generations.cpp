@@ -1,0 +1,352 @@
+#include "run/strategy_generations.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace foundry {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kSample = 2048;  // candidates drawn from a template too large to enumerate
+
+json outcome_json(const ValidPoints& pts, const Outcome& o) {
+  const json point = o.point.empty() ? json() : json::array({o.point[0], pts.flat(o.point)});
+  return json::array({o.seq, point, to_string(o.status), std::isfinite(o.cost) ? json(o.cost) : json()});
+}
+
+Outcome outcome_from(const ValidPoints& pts, const json& j) {
+  Outcome o;
+  o.seq = j.at(0).get<uint64_t>();
+  if (!j.at(1).is_null()) o.point = pts.at(j.at(1).at(0).get<std::size_t>(), j.at(1).at(1).get<std::size_t>());
+  auto status = parse_status(j.at(2).get<std::string>());
+  if (!status) throw std::runtime_error("unknown status " + j.at(2).dump());
+  o.status = *status;
+  o.cost = j.at(3).is_null() ? std::numeric_limits<double>::infinity() : j.at(3).get<double>();
+  return o;
+}
+
+}  // namespace
+
+double uniform(SeededStream& draws) {
+  constexpr std::size_t kOne = std::size_t{1} << 53;
+  return static_cast<double>(draws.below(kOne)) / static_cast<double>(kOne);
+}
+
+double elite_cost(const Outcome& o) {
+  return o.status == Status::ok && std::isfinite(o.cost) ? o.cost : std::numeric_limits<double>::infinity();
+}
+
+// ---- ValidPoints
+
+ValidPoints::ValidPoints(const SearchSpace& space, Shape shape) : space_(&space), shape_(std::move(shape)) {
+  for (std::size_t t = 0; t < space.templates(); ++t) {
+    dims_.push_back(space.dims(t));
+    sizes_.push_back(space.size(t));
+  }
+  known_.resize(space.templates());
+  flats_.resize(space.templates());
+}
+
+Point ValidPoints::at(std::size_t t, std::size_t flat) const {
+  if (t >= sizes_.size() || flat >= sizes_[t])
+    throw std::out_of_range(fmt::format("point: flat index {} of template {} outside the space", flat, t));
+  return space_->at(t, flat);
+}
+
+std::size_t ValidPoints::flat(const Point& p) const {
+  if (p.empty() || p[0] < 0 || static_cast<std::size_t>(p[0]) >= dims_.size() || p.size() != 1 + dims_[p[0]].size())
+    return space_->flat_index(p);  // throws naming the bad coordinate
+  const auto& d = dims_[p[0]];
+  std::size_t f = 0;
+  for (std::size_t k = 0; k < d.size(); ++k) {
+    if (p[1 + k] < 0 || p[1 + k] >= d[k]) return space_->flat_index(p);
+    f = f * static_cast<std::size_t>(d[k]) + static_cast<std::size_t>(p[1 + k]);
+  }
+  return f;
+}
+
+bool ValidPoints::valid(const Point& p) const {
+  const std::size_t f = flat(p), t = static_cast<std::size_t>(p[0]);
+  if (!enumerable(t)) return space_->violated(p, shape_).empty();
+  auto& known = known_[t];
+  if (known.empty()) known.assign(sizes_[t], -1);
+  if (known[f] < 0) known[f] = space_->violated(p, shape_).empty() ? 1 : 0;
+  return known[f] == 1;
+}
+
+const std::vector<std::size_t>& ValidPoints::valid_flats(std::size_t t) const {
+  if (!enumerable(t)) throw std::logic_error("valid_flats of a template too large to enumerate");
+  if (!flats_[t]) {
+    std::vector<std::size_t> v;
+    for (std::size_t f = 0; f < sizes_[t]; ++f)
+      if (valid(at(t, f))) v.push_back(f);
+    flats_[t] = std::move(v);
+  }
+  return *flats_[t];
+}
+
+// ---- SearchLog
+
+SearchLog::SearchLog(const StrategyContext& ctx)
+    : ctx_(ctx),
+      points_(*ctx.space, ctx.shape),
+      proposed_in_(ctx.space->templates(), 0),
+      valid_proposed_in_(ctx.space->templates(), 0) {}
+
+bool SearchLog::has_fresh(std::size_t t) const {
+  return !points_.enumerable(t) || points_.valid_flats(t).size() > valid_proposed_in_.at(t);
+}
+
+std::vector<Point> SearchLog::fresh_points(std::size_t t, SeededStream& draws) const {
+  std::vector<Point> out;
+  if (points_.enumerable(t)) {
+    if (!has_fresh(t)) return out;
+    for (std::size_t f : points_.valid_flats(t)) {
+      Point p = points_.at(t, f);
+      if (!proposed(p)) out.push_back(std::move(p));
+    }
+    return out;
+  }
+  std::set<Point> seen;
+  for (std::size_t i = 0; i < kSample; ++i) {
+    Point p = points_.at(t, draws.below(points_.size(t)));
+    if (seen.insert(p).second && fresh(p)) out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::optional<Point> SearchLog::random_fresh(std::size_t t, SeededStream& draws) const {
+  if (points_.enumerable(t)) {
+    auto all = fresh_points(t, draws);
+    if (all.empty()) return std::nullopt;
+    return all[draws.below(all.size())];
+  }
+  for (std::size_t i = 0; i < kSample; ++i) {
+    Point p = points_.at(t, draws.below(points_.size(t)));
+    if (fresh(p)) return p;
+  }
+  return std::nullopt;
+}
+
+std::vector<Point> SearchLog::fresh_neighbours(const Point& p, bool adjacent) const {
+  std::vector<Point> out;
+  const auto& d = points_.dims(static_cast<std::size_t>(p.at(0)));
+  for (std::size_t k = 0; k < d.size(); ++k) {
+    for (int v = 0; v < d[k]; ++v) {
+      if (v == p[1 + k] || (adjacent && std::abs(v - p[1 + k]) != 1)) continue;
+      Point q = p;
+      q[1 + k] = v;
+      if (fresh(q)) out.push_back(std::move(q));
+    }
+  }
+  return out;
+}
+
+std::vector<Outcome> SearchLog::elites(std::size_t k) const {
+  std::vector<Outcome> e;
+  for (const auto& o : told_)
+    if (std::isfinite(elite_cost(o)) && !o.point.empty()) e.push_back(o);
+  std::stable_sort(e.begin(), e.end(), [](const Outcome& a, const Outcome& b) { return a.cost < b.cost; });
+  if (e.size() > k) e.resize(k);
+  return e;
+}
+
+std::optional<Outcome> SearchLog::best() const {
+  auto e = elites(1);
+  if (e.empty()) return std::nullopt;
+  return e.front();
+}
+
+void SearchLog::mark(const Point& p) {
+  if (!proposed_.insert(p).second) return;
+  const auto t = static_cast<std::size_t>(p.at(0));
+  ++proposed_in_.at(t);
+  if (valid(p)) ++valid_proposed_in_[t];
+}
+
+void SearchLog::append(const std::vector<Outcome>& generation) {
+  for (const auto& o : generation) {
+    if (o.point.empty()) continue;
+    mark(o.point);
+    told_.push_back(o);
+  }
+  ++generations_;
+}
+
+void SearchLog::restore(const std::vector<Outcome>& told, std::size_t generations) {
+  append(told);
+  generations_ = generations;
+}
+
+// ---- Brood
+
+bool Brood::add(const Point& p) {
+  if (!log_.fresh(p)) return false;
+  log_.mark(p);
+  points_.push_back(p);
+  return true;
+}
+
+bool Brood::add_random(std::size_t t) {
+  if (auto p = log_.random_fresh(t, draws_)) return add(*p);
+  const ValidPoints& pts = log_.points();
+  if (pts.enumerable(t) && pts.valid_flats(t).empty() && log_.proposed_in(t) == 0) {
+    Point p = pts.at(t, 0);
+    log_.mark(p);
+    points_.push_back(std::move(p));
+    return true;
+  }
+  return false;
+}
+
+void Brood::fill_random(std::size_t upto, std::size_t& turn) {
+  const std::size_t n = log_.templates();
+  while (points_.size() < upto) {
+    bool found = false;
+    for (std::size_t tries = 0; tries < n && !found; ++tries) found = add_random(turn++ % n);
+    if (!found) return;
+  }
+}
+
+// ---- GenerationalStrategy
+
+GenerationalStrategy::GenerationalStrategy(StrategyContext ctx, std::string name, MakeModel make)
+    : ctx_(std::move(ctx)), name_(std::move(name)), make_(std::move(make)), log_(ctx_), model_(make_(ctx_)) {}
+
+void GenerationalStrategy::open() {
+  SeededStream draws(ctx_.seed, fmt::format("{}/{}/{}", ctx_.stream, name_, log_.generations()));
+  Brood brood(log_, draws);
+  model_->breed(brood);
+  if (brood.size() == 0) return;  // the space is exhausted
+  gen_.clear();
+  for (const auto& p : brood.points()) gen_.push_back(Slot{p, false, std::nullopt});
+  open_ = true;
+  while (!ahead_.empty() && ahead_.begin()->first < base_ + gen_.size()) {
+    take(ahead_.begin()->second);
+    ahead_.erase(ahead_.begin());
+  }
+}
+
+void GenerationalStrategy::take(const Outcome& o) {
+  if (o.seq < base_) return;  // told already
+  if (!open_ || o.seq >= base_ + gen_.size()) {
+    ahead_.emplace(o.seq, o);
+    return;
+  }
+  Slot& s = gen_[o.seq - base_];
+  if (s.outcome) return;
+  Outcome got = o;
+  if (got.point.empty()) {
+    got.point = s.point;
+  } else if (got.point != s.point) {  // the log is the truth: a variant other than the one bred was evaluated
+    log_.mark(got.point);
+    s.point = got.point;
+  }
+  s.handed = true;
+  s.outcome = std::move(got);
+}
+
+void GenerationalStrategy::learn_from(std::vector<Outcome> outcomes) {
+  std::sort(outcomes.begin(), outcomes.end(), [](const Outcome& a, const Outcome& b) { return a.seq < b.seq; });
+  log_.append(outcomes);
+  std::vector<Outcome> known;
+  for (auto& o : outcomes)
+    if (!o.point.empty()) known.push_back(std::move(o));
+  model_->learn(log_, known);
+}
+
+void GenerationalStrategy::settle() {
+  for (;;) {
+    if (!open_) {
+      if (ahead_.empty()) return;
+      open();
+      if (!open_) {  // the space ran out before the log did: what the log holds is one more generation
+        std::vector<Outcome> rest;
+        for (auto& [seq, o] : ahead_) rest.push_back(o);
+        base_ = ahead_.rbegin()->first + 1;
+        ahead_.clear();
+        learn_from(std::move(rest));
+        return;
+      }
+    }
+    for (const auto& s : gen_)
+      if (!s.outcome) return;
+    std::vector<Outcome> outs;
+    for (auto& s : gen_) outs.push_back(std::move(*s.outcome));
+    base_ += gen_.size();
+    gen_.clear();
+    open_ = false;
+    learn_from(std::move(outs));
+  }
+}
+
+std::vector<Proposal> GenerationalStrategy::ask(std::size_t n) {
+  std::vector<Proposal> out;
+  if (!open_) open();
+  if (!open_) return out;
+  for (std::size_t i = 0; i < gen_.size() && out.size() < n; ++i) {
+    Slot& s = gen_[i];
+    if (s.handed || s.outcome) continue;
+    s.handed = true;
+    out.push_back({base_ + i, s.point});
+  }
+  return out;
+}
+
+void GenerationalStrategy::tell(const std::vector<Outcome>& outcomes) {
+  for (const auto& o : outcomes) take(o);
+  settle();
+}
+
+json GenerationalStrategy::save() const {
+  const ValidPoints& pts = log_.points();
+  json told = json::array(), gen = json::array(), ahead = json::array();
+  for (const auto& o : log_.told()) told.push_back(outcome_json(pts, o));
+  for (const auto& s : gen_)
+    gen.push_back(json::array({s.point[0], pts.flat(s.point), s.handed, s.outcome ? outcome_json(pts, *s.outcome) : json()}));
+  for (const auto& [seq, o] : ahead_) ahead.push_back(outcome_json(pts, o));
+  return {{"strategy", name_}, {"first", ctx_.first},   {"told", told},   {"generations", log_.generations()},
+          {"open", open_},     {"base", base_},         {"generation", gen}, {"ahead", ahead},
+          {"model", model_->save()}};
+}
+
+void GenerationalStrategy::load(const json& state) {
+  if (!state.is_object() || !state.contains("strategy") || state["strategy"] != name_)
+    throw std::runtime_error(fmt::format("{}: the saved state is not one of this strategy's", name_));
+  try {
+    StrategyContext ctx = ctx_;
+    ctx.first = state.at("first").get<int>();
+    GenerationalStrategy s(ctx, name_, make_);
+    const ValidPoints& pts = s.log_.points();
+    std::vector<Outcome> told;
+    for (const auto& j : state.at("told")) told.push_back(outcome_from(pts, j));
+    s.log_.restore(told, state.at("generations").get<std::size_t>());
+    s.open_ = state.at("open").get<bool>();
+    s.base_ = state.at("base").get<uint64_t>();
+    for (const auto& j : state.at("generation")) {
+      Slot slot{pts.at(j.at(0).get<std::size_t>(), j.at(1).get<std::size_t>()), j.at(2).get<bool>(), std::nullopt};
+      if (!j.at(3).is_null()) slot.outcome = outcome_from(pts, j.at(3));
+      s.log_.mark(slot.point);
+      if (slot.outcome) s.log_.mark(slot.outcome->point);
+      s.gen_.push_back(std::move(slot));
+    }
+    for (const auto& j : state.at("ahead")) {
+      Outcome o = outcome_from(pts, j);
+      s.ahead_.emplace(o.seq, std::move(o));
+    }
+    s.model_->load(state.at("model"));
+    *this = std::move(s);
+  } catch (const std::runtime_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("{}: unreadable saved state: {}", name_, e.what()));
+  }
+}
+
+}  // namespace foundry
