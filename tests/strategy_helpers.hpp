@@ -83,6 +83,48 @@ inline Outcome raw_outcome_of(const Proposal& p, const CostFn& cost) {
   return Outcome{p.seq, p.point, status, c};
 }
 
+// A synthetic landscape on any space, the shape of measured kernel spaces:
+// the template with the most points is the fast one (the others 2x and
+// up); per knob a convex profile around a hashed best value, and for a third
+// of the knob pairs a ridge (the two knobs want related values), multiplied
+// together, times up to 15 % of per-point roughness; one point in ten fails.
+// Deterministic in (salt, point).
+inline uint64_t mix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+inline CostFn landscape(const SearchSpace& space, uint64_t salt) {
+  std::size_t largest = 0;
+  for (std::size_t t = 0; t < space.templates(); ++t)
+    if (space.size(t) > space.size(largest)) largest = t;
+  return [&space, salt, largest](const Point& p) -> std::pair<Status, double> {
+    uint64_t h = mix64(salt);
+    for (int c : p) h = mix64(h ^ static_cast<uint64_t>(c + 1));
+    if (h % 10 == 0) return {Status::mismatch, 1.0};
+    const auto t = static_cast<std::size_t>(p[0]);
+    const auto dims = space.dims(t);
+    auto unit = [](uint64_t x) { return static_cast<double>(x % 1000) / 1000.0; };
+    double cost = t == largest ? 100.0 : 100.0 * (2 + 0.5 * static_cast<double>(t));
+    std::vector<double> x(dims.size());
+    for (std::size_t k = 0; k < dims.size(); ++k) {
+      const uint64_t hk = mix64(salt ^ mix64(t * 131 + k));
+      x[k] = static_cast<double>(p[1 + k]) / std::max(1, dims[k] - 1);
+      const double centre = static_cast<double>(hk % static_cast<uint64_t>(dims[k])) / std::max(1, dims[k] - 1);
+      cost *= 1 + (0.2 + 0.8 * unit(hk >> 20)) * (x[k] - centre) * (x[k] - centre);
+    }
+    for (std::size_t i = 0; i < dims.size(); ++i)
+      for (std::size_t j = i + 1; j < dims.size(); ++j) {
+        const uint64_t hij = mix64(salt ^ mix64(t * 7919 + i * 131 + j));
+        if (hij % 3 != 0) continue;
+        const double d = x[i] - x[j] - (unit(hij >> 8) - 0.5);
+        cost *= 1 + 0.6 * unit(hij >> 24) * d * d;
+      }
+    return {Status::ok, cost * (1 + 0.15 * unit(h >> 16))};
+  };
+}
+
 struct Drive {
   std::size_t ask = 1000;  // n of each ask
   std::size_t tell = 1000;  // outcomes per tell, newest first when `reverse`

@@ -16,16 +16,19 @@ double fn_pow2(double v) {  // is v a power of two
   auto i = static_cast<int64_t>(v);
   return (v == static_cast<double>(i) && i > 0 && (i & (i - 1)) == 0) ? 1.0 : 0.0;
 }
+void define_functions(mu::Parser& p) {
+  p.DefineFun("ceil", fn_ceil);
+  p.DefineFun("floor", fn_floor);
+  p.DefineFun("cdiv", fn_cdiv);
+  p.DefineFun("is_pow2", fn_pow2);
+  p.DefineOprt("%", op_mod, mu::prMUL_DIV);
+}
 }  // namespace
 
 double eval_expr(const std::string& expr, const Symbols& symbols) {
   try {
     mu::Parser p;
-    p.DefineFun("ceil", fn_ceil);
-    p.DefineFun("floor", fn_floor);
-    p.DefineFun("cdiv", fn_cdiv);
-    p.DefineFun("is_pow2", fn_pow2);
-    p.DefineOprt("%", op_mod, mu::prMUL_DIV);
+    define_functions(p);
     std::map<std::string, double> values;
     for (const auto& [k, v] : symbols) values[k] = static_cast<double>(v);
     for (auto& [k, v] : values) p.DefineVar(k, &v);
@@ -40,6 +43,39 @@ int64_t eval_int(const std::string& expr, const Symbols& symbols) {
   double v = eval_expr(expr, symbols);
   if (!std::isfinite(v)) throw std::runtime_error("expression '" + expr + "' is not finite");
   return static_cast<int64_t>(std::llround(v));
+}
+
+struct CompiledExpr::Impl {
+  std::string expr;
+  mu::Parser parser;
+  std::unique_ptr<double[]> values;  // where the parser reads each symbol
+  std::size_t n = 0;
+};
+
+CompiledExpr::CompiledExpr(const std::string& expr, const std::vector<std::string>& names) : impl_(std::make_unique<Impl>()) {
+  impl_->expr = expr;
+  impl_->n = names.size();
+  impl_->values = std::make_unique<double[]>(names.size());
+  try {
+    define_functions(impl_->parser);
+    for (std::size_t i = 0; i < names.size(); ++i) impl_->parser.DefineVar(names[i], &impl_->values[i]);
+    impl_->parser.SetExpr(expr);
+  } catch (mu::Parser::exception_type& e) {
+    throw std::runtime_error("expression '" + expr + "': " + e.GetMsg());
+  }
+}
+
+CompiledExpr::~CompiledExpr() = default;
+CompiledExpr::CompiledExpr(CompiledExpr&&) noexcept = default;
+CompiledExpr& CompiledExpr::operator=(CompiledExpr&&) noexcept = default;
+
+double CompiledExpr::eval(const std::vector<double>& values) const {
+  for (std::size_t i = 0; i < impl_->n && i < values.size(); ++i) impl_->values[i] = values[i];
+  try {
+    return impl_->parser.Eval();
+  } catch (mu::Parser::exception_type& e) {
+    throw std::runtime_error("expression '" + impl_->expr + "': " + e.GetMsg());
+  }
 }
 
 }  // namespace foundry

@@ -3,7 +3,9 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace foundry {
 
@@ -14,5 +16,22 @@ using Symbols = std::map<std::string, int64_t>;
 // and the operator %.
 double eval_expr(const std::string& expr, const Symbols& symbols);
 int64_t eval_int(const std::string& expr, const Symbols& symbols);
+
+// An expression parsed once over a fixed list of symbols and evaluated for
+// many values of them (a constraint over every point of a space): the same
+// functions and errors as eval_expr.
+class CompiledExpr {
+ public:
+  CompiledExpr(const std::string& expr, const std::vector<std::string>& names);
+  ~CompiledExpr();
+  CompiledExpr(CompiledExpr&&) noexcept;
+  CompiledExpr& operator=(CompiledExpr&&) noexcept;
+  // values[i] is the value of names[i].
+  double eval(const std::vector<double>& values) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace foundry

@@ -47,7 +47,7 @@ const std::vector<StrategyRow>& strategy_table() {
       generational<MutationModel>("mutation", "one-knob steps from the case's best variants"),
       generational<CemModel>("cem", "cross-entropy method over categorical template and knob distributions (--cem-*)"),
       generational<AnnealModel>("anneal", "simulated annealing over one-knob steps, four chains, restarts from the best"),
-      generational<MixModel>("mix", "a bandit giving each generation to coverage, mutation, cem or anneal by recent gain"),
+      generational<MixModel>("mix", "a bandit giving each generation to mutation, cem or anneal by recent gain"),
   };
   return table;
 }

@@ -31,9 +31,9 @@ struct Outcome {
 
 // Settings of the strategies that have any (`foundry run --cem-...`).
 struct StrategyOptions {
-  int cem_generation = 16;     // points sampled per generation
-  double cem_elite = 0.25;     // share of a generation's size kept as elites, in (0, 1)
-  double cem_smoothing = 0.7;  // weight of the elites' frequencies in an update, in (0, 1]
+  int cem_generation = 10;     // points sampled per generation
+  double cem_elite = 0.3;      // share of a generation's size kept as elites, in (0, 1)
+  double cem_smoothing = 0.8;  // weight of the elites' frequencies in an update, in (0, 1]
   double cem_floor = 0.02;     // least probability of any template or knob value, in [0, 0.5)
 };
 

@@ -23,18 +23,24 @@ AnnealModel::AnnealModel(const StrategyContext& ctx)
 
 void AnnealModel::breed(Brood& brood) {
   const SearchLog& log = brood.log();
-  const auto best = log.best();
+  if (log.generations() == 0) {  // a random first generation; the chains start at the best of it
+    brood.fill_random(2 * kChains, turn_);
+    return;
+  }
+  const auto elites = log.elites(2 * kChains);
   for (std::size_t i = 0; i < chains_.size(); ++i) {
     Chain& c = chains_[i];
     c.pending.clear();
     std::optional<Point> next;
     if (!c.at.empty() && c.stale < kPatience) next = step_from(c.at, log, brood.draws());
-    if (!next && best) {  // restart from the best point, unless another chain stands there
-      const bool taken = std::any_of(chains_.begin(), chains_.end(), [&](const Chain& o) { return &o != &c && o.at == best->point; });
-      if (!taken) next = step_from(best->point, log, brood.draws());
+    // (Re)start at the best elite no other chain stands on that has fresh neighbours.
+    for (std::size_t e = 0; !next && e < elites.size(); ++e) {
+      const Point& at = elites[e].point;
+      if (std::any_of(chains_.begin(), chains_.end(), [&](const Chain& o) { return &o != &c && o.at == at; })) continue;
+      next = step_from(at, log, brood.draws());
       if (next) {
-        c.at = best->point;
-        c.cost = best->cost;
+        c.at = at;
+        c.cost = elites[e].cost;
         c.steps = c.stale = 0;
       }
     }

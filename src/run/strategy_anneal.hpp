@@ -21,9 +21,9 @@ namespace foundry {
 class AnnealModel final : public SearchModel {
  public:
   static constexpr std::size_t kChains = 4;
-  static constexpr double kStartTemperature = 0.1;
-  static constexpr double kCooling = 0.8;
-  static constexpr int kPatience = 4;
+  static constexpr double kStartTemperature = 0.03;
+  static constexpr double kCooling = 0.7;
+  static constexpr int kPatience = 3;
   explicit AnnealModel(const StrategyContext& ctx);
   void breed(Brood& brood) override;
   void learn(const SearchLog& log, const std::vector<Outcome>& generation) override;

@@ -98,18 +98,19 @@ void CoverageModel::breed(Brood& brood) {
       const std::size_t t = turn_++ % n;
       if (!pairs[t].complete()) {
         std::size_t best_gain = 0, ties = 0;
-        const Point* best = nullptr;
-        const auto candidates = log.fresh_points(t, brood.draws());
-        for (const auto& p : candidates) {
+        std::optional<std::size_t> best;
+        Point p;
+        for (std::size_t f : log.fresh_flats(t, brood.draws())) {
+          log.points().at(t, f, p);
           const std::size_t g = pairs[t].gain(p);
           if (g == 0 || g < best_gain) continue;
           if (g > best_gain) {
             best_gain = g;
             ties = 0;
           }
-          if (brood.draws().below(++ties) == 0) best = &p;  // a uniform choice among the ties
+          if (brood.draws().below(++ties) == 0) best = f;  // a uniform choice among the ties
         }
-        if (best) added = brood.add(*best);
+        if (best) added = brood.add(log.points().at(t, *best));
       }
       if (!added) added = brood.add_random(t);
       if (added && log.valid(brood.points().back())) pairs[t].cover(brood.points().back());

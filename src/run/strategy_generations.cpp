@@ -51,12 +51,25 @@ ValidPoints::ValidPoints(const SearchSpace& space, Shape shape) : space_(&space)
   }
   known_.resize(space.templates());
   flats_.resize(space.templates());
+  checkers_.resize(space.templates());
 }
 
 Point ValidPoints::at(std::size_t t, std::size_t flat) const {
+  Point p;
+  at(t, flat, p);
+  return p;
+}
+
+void ValidPoints::at(std::size_t t, std::size_t flat, Point& out) const {
   if (t >= sizes_.size() || flat >= sizes_[t])
     throw std::out_of_range(fmt::format("point: flat index {} of template {} outside the space", flat, t));
-  return space_->at(t, flat);
+  const auto& d = dims_[t];
+  out.resize(1 + d.size());
+  out[0] = static_cast<int>(t);
+  for (std::size_t k = d.size(); k-- > 0;) {
+    out[1 + k] = static_cast<int>(flat % static_cast<std::size_t>(d[k]));
+    flat /= static_cast<std::size_t>(d[k]);
+  }
 }
 
 std::size_t ValidPoints::flat(const Point& p) const {
@@ -71,12 +84,41 @@ std::size_t ValidPoints::flat(const Point& p) const {
   return f;
 }
 
+bool ValidPoints::check(std::size_t t, const Point& p) const {
+  try {
+    if (!checkers_[t]) {
+      const KernelTemplate& tp = space_->tmpl(t);
+      Checker c;
+      std::vector<std::string> names;
+      for (const auto& [k, v] : shape_) {
+        if (std::any_of(tp.knobs.begin(), tp.knobs.end(), [&](const KnobSpec& s) { return s.name == k; })) continue;
+        names.push_back(k);
+        c.values.push_back(static_cast<double>(v));
+      }
+      c.knobs_at = names.size();
+      for (const auto& k : tp.knobs) names.push_back(k.name);
+      c.values.resize(names.size());
+      for (const auto& expr : tp.constraints) c.constraints.emplace_back(expr, names);
+      checkers_[t] = std::move(c);
+    }
+    Checker& c = *checkers_[t];
+    const KernelTemplate& tp = space_->tmpl(t);
+    for (std::size_t k = 0; k < tp.knobs.size(); ++k)
+      c.values[c.knobs_at + k] = static_cast<double>(tp.knobs[k].domain[static_cast<std::size_t>(p[1 + k])]);
+    for (const auto& e : c.constraints)
+      if (e.eval(c.values) == 0) return false;
+    return true;
+  } catch (const std::exception&) {
+    return space_->violated(p, shape_).empty();  // the same error, named as a run names it
+  }
+}
+
 bool ValidPoints::valid(const Point& p) const {
   const std::size_t f = flat(p), t = static_cast<std::size_t>(p[0]);
-  if (!enumerable(t)) return space_->violated(p, shape_).empty();
+  if (!enumerable(t)) return check(t, p);
   auto& known = known_[t];
   if (known.empty()) known.assign(sizes_[t], -1);
-  if (known[f] < 0) known[f] = space_->violated(p, shape_).empty() ? 1 : 0;
+  if (known[f] < 0) known[f] = check(t, p) ? 1 : 0;
   return known[f] == 1;
 }
 
@@ -96,36 +138,47 @@ const std::vector<std::size_t>& ValidPoints::valid_flats(std::size_t t) const {
 SearchLog::SearchLog(const StrategyContext& ctx)
     : ctx_(ctx),
       points_(*ctx.space, ctx.shape),
+      taken_(ctx.space->templates()),
       proposed_in_(ctx.space->templates(), 0),
       valid_proposed_in_(ctx.space->templates(), 0) {}
+
+bool SearchLog::proposed(const Point& p) const {
+  const auto t = static_cast<std::size_t>(p.at(0));
+  if (t < taken_.size() && points_.enumerable(t)) return !taken_[t].empty() && taken_[t][points_.flat(p)] != 0;
+  return proposed_.count(p) > 0;
+}
 
 bool SearchLog::has_fresh(std::size_t t) const {
   return !points_.enumerable(t) || points_.valid_flats(t).size() > valid_proposed_in_.at(t);
 }
 
-std::vector<Point> SearchLog::fresh_points(std::size_t t, SeededStream& draws) const {
-  std::vector<Point> out;
+std::vector<std::size_t> SearchLog::fresh_flats(std::size_t t, SeededStream& draws) const {
+  std::vector<std::size_t> out;
   if (points_.enumerable(t)) {
     if (!has_fresh(t)) return out;
-    for (std::size_t f : points_.valid_flats(t)) {
-      Point p = points_.at(t, f);
-      if (!proposed(p)) out.push_back(std::move(p));
-    }
+    const auto& taken = taken_[t];
+    for (std::size_t f : points_.valid_flats(t))
+      if (taken.empty() || !taken[f]) out.push_back(f);
     return out;
   }
-  std::set<Point> seen;
+  std::set<std::size_t> seen;
   for (std::size_t i = 0; i < kSample; ++i) {
-    Point p = points_.at(t, draws.below(points_.size(t)));
-    if (seen.insert(p).second && fresh(p)) out.push_back(std::move(p));
+    const std::size_t f = draws.below(points_.size(t));
+    if (seen.insert(f).second && fresh(points_.at(t, f))) out.push_back(f);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 std::optional<Point> SearchLog::random_fresh(std::size_t t, SeededStream& draws) const {
   if (points_.enumerable(t)) {
-    auto all = fresh_points(t, draws);
-    if (all.empty()) return std::nullopt;
-    return all[draws.below(all.size())];
+    if (!has_fresh(t)) return std::nullopt;
+    // The k-th valid point not yet proposed.
+    std::size_t k = draws.below(points_.valid_flats(t).size() - valid_proposed_in_[t]);
+    const auto& taken = taken_[t];
+    for (std::size_t f : points_.valid_flats(t))
+      if ((taken.empty() || !taken[f]) && k-- == 0) return points_.at(t, f);
+    return std::nullopt;
   }
   for (std::size_t i = 0; i < kSample; ++i) {
     Point p = points_.at(t, draws.below(points_.size(t)));
@@ -166,6 +219,10 @@ std::optional<Outcome> SearchLog::best() const {
 void SearchLog::mark(const Point& p) {
   if (!proposed_.insert(p).second) return;
   const auto t = static_cast<std::size_t>(p.at(0));
+  if (points_.enumerable(t)) {
+    if (taken_[t].empty()) taken_[t].assign(points_.size(t), 0);
+    taken_[t][points_.flat(p)] = 1;
+  }
   ++proposed_in_.at(t);
   if (valid(p)) ++valid_proposed_in_[t];
 }

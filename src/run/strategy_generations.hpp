@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/expr.hpp"
 #include "run/case_schedule.hpp"
 #include "run/strategy.hpp"
 
@@ -34,6 +35,7 @@ class ValidPoints {
   std::size_t size(std::size_t t) const { return sizes_.at(t); }
   bool enumerable(std::size_t t) const { return sizes_.at(t) <= kEnumerable; }
   Point at(std::size_t t, std::size_t flat) const;
+  void at(std::size_t t, std::size_t flat, Point& out) const;  // into a reused point
   std::size_t flat(const Point& p) const;
   bool valid(const Point& p) const;
   // Flat indices of the valid points of an enumerable template, ascending.
@@ -44,8 +46,16 @@ class ValidPoints {
   Shape shape_;
   std::vector<std::vector<int>> dims_;
   std::vector<std::size_t> sizes_;
+  // The constraints of a template parsed once, over the shape's symbols and its knobs.
+  struct Checker {
+    std::vector<CompiledExpr> constraints;
+    std::vector<double> values;  // shape symbols, then the knobs
+    std::size_t knobs_at = 0;
+  };
+  bool check(std::size_t t, const Point& p) const;
   mutable std::vector<std::vector<int8_t>> known_;  // per flat index: -1 unknown, 0 invalid, 1 valid
   mutable std::vector<std::optional<std::vector<std::size_t>>> flats_;
+  mutable std::vector<std::optional<Checker>> checkers_;
 };
 
 // A uniform double in [0, 1) from the stream.
@@ -65,15 +75,16 @@ class SearchLog {
   std::size_t templates() const { return ctx_.space->templates(); }
 
   bool valid(const Point& p) const { return points_.valid(p); }
-  bool proposed(const Point& p) const { return proposed_.count(p) > 0; }
+  bool proposed(const Point& p) const;
   bool fresh(const Point& p) const { return !proposed(p) && valid(p); }
   const std::set<Point>& proposed_points() const { return proposed_; }
   std::size_t proposed_in(std::size_t t) const { return proposed_in_.at(t); }
   // Whether template t still has a valid point not proposed (always true for
   // one too large to enumerate).
   bool has_fresh(std::size_t t) const;
-  // Valid points of template t not yet proposed (enumerable templates; else a sample).
-  std::vector<Point> fresh_points(std::size_t t, SeededStream& draws) const;
+  // Flat indices of the valid points of template t not yet proposed
+  // (enumerable templates: all of them, ascending; else a sample).
+  std::vector<std::size_t> fresh_flats(std::size_t t, SeededStream& draws) const;
   std::optional<Point> random_fresh(std::size_t t, SeededStream& draws) const;
   // Fresh one-knob steps from p within its template: to an adjacent value
   // index (adjacent), or to any other value index.
@@ -97,6 +108,7 @@ class SearchLog {
   StrategyContext ctx_;
   ValidPoints points_;
   std::set<Point> proposed_;
+  std::vector<std::vector<char>> taken_;  // per enumerable template, per flat index: proposed
   std::vector<std::size_t> proposed_in_;  // per template
   std::vector<std::size_t> valid_proposed_in_;
   std::vector<Outcome> told_;

@@ -6,7 +6,6 @@
 
 #include "run/strategy_anneal.hpp"
 #include "run/strategy_cem.hpp"
-#include "run/strategy_coverage.hpp"
 #include "run/strategy_mutation.hpp"
 
 namespace foundry {
@@ -14,7 +13,6 @@ namespace foundry {
 using nlohmann::json;
 
 MixModel::MixModel(const StrategyContext& ctx) {
-  arms_.push_back({"coverage", std::make_unique<CoverageModel>(ctx)});
   arms_.push_back({"mutation", std::make_unique<MutationModel>(ctx)});
   arms_.push_back({"cem", std::make_unique<CemModel>(ctx)});
   arms_.push_back({"anneal", std::make_unique<AnnealModel>(ctx)});

@@ -1,11 +1,14 @@
-// `mix`: a bandit over coverage, mutation, cem and anneal. Each generation is
-// bred by one of them; every one of them learns from every generation, so
-// each sees all the case's outcomes. An arm's gain is the relative
-// improvement of the case's best cost its generation brought, per evaluation,
-// averaged with weight 1/2 on the latest (recent gains count most). Arms not
-// yet tried go first, in that order; then UCB1: the largest
+// `mix`: a bandit over mutation, cem and anneal. Each generation is bred by
+// one of them; every one of them learns from every generation, so each sees
+// all the case's outcomes. An arm's gain is the relative improvement of the
+// case's best cost its generation brought, per evaluation, averaged with
+// weight 1/2 on the latest (recent gains count most). Arms not yet tried go
+// first, in that order; then UCB1: the largest
 // gain + g x sqrt(2 ln(generations) / pulls), with g the largest gain of any
-// arm, so an arm that stops paying is still tried now and then.
+// arm, so an arm that stops paying is still tried now and then. coverage is
+// not an arm: it ignores costs, and with it mix needed half as many
+// evaluations again to come within 3 % of the best on the synthetic
+// landscapes (StrategyMeasure).
 #pragma once
 #include <memory>
 #include <string>

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
+#include "run/strategy_coverage.hpp"
 #include "run/strategy_generations.hpp"
 #include "strategy_helpers.hpp"
 
@@ -191,5 +194,93 @@ TEST(StrategyMeasure, EvaluationsToTheBestPointOfTheBowl) {
       evals.push_back(evaluations_to(drive(s, bowl, n), kBowlBest));
     }
     std::printf("%-9s evaluations to the best of %zu points: median %zu\n", name.c_str(), n, median(evals));
+  }
+}
+
+namespace {
+
+// The best correct cost of a space under a cost function.
+double best_cost(const SpaceFixture& f, const Shape& shape, const CostFn& cost) {
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t t = 0; t < f.space->templates(); ++t)
+    for (std::size_t i = 0; i < f.space->size(t); ++i) {
+      const Point p = f.space->at(t, i);
+      if (!f.space->violated(p, shape).empty()) continue;
+      auto [st, c] = cost(p);
+      if (st == Status::ok) best = std::min(best, c);
+    }
+  return best;
+}
+
+// Evaluations until a correct point within `within` of the best was proposed.
+std::size_t evaluations_within(const Trace& t, const CostFn& cost, double best, double within) {
+  for (std::size_t i = 0; i < t.in_order.size(); ++i) {
+    auto [st, c] = cost(t.in_order[i]);
+    if (st == Status::ok && c <= best * (1 + within)) return i + 1;
+  }
+  return t.in_order.size() + 1;
+}
+
+// Evaluations until every template's coverable pairs are covered.
+std::size_t evaluations_to_full_coverage(const SpaceFixture& f, const Shape& shape, const Trace& t) {
+  ValidPoints valid(*f.space, shape);
+  std::vector<TemplatePairs> pairs;
+  for (std::size_t k = 0; k < f.space->templates(); ++k) pairs.emplace_back(valid, k);
+  for (std::size_t i = 0; i < t.in_order.size(); ++i) {
+    const Point& p = t.in_order[i];
+    if (valid.valid(p)) pairs[static_cast<std::size_t>(p[0])].cover(p);
+    if (std::all_of(pairs.begin(), pairs.end(), [](const TemplatePairs& x) { return x.complete(); })) return i + 1;
+  }
+  return t.in_order.size() + 1;
+}
+
+}  // namespace
+
+// FOUNDRY_MEASURE=1: evaluations to the best and to within 3 % of it, median
+// over 21 seeds, on the bowl and on synthetic landscapes over shipped
+// templates' spaces; and evaluations to full pairwise coverage.
+TEST(StrategyMeasure, SyntheticLandscapes) {
+  if (!std::getenv("FOUNDRY_MEASURE")) GTEST_SKIP() << "set FOUNDRY_MEASURE=1 to measure";
+  struct Case {
+    std::string name;
+    SpaceFixture f;
+    Shape shape;
+  };
+  const std::string root = std::string(FOUNDRY_SOURCE_DIR) + "/templates/";
+  std::vector<Case> cases;
+  cases.push_back({"fake grid+line", search_space(), kWide});
+  auto real = [&](const std::string& name, std::vector<std::string> files, Shape shape) {
+    std::vector<std::string> rel;
+    for (auto& x : files) rel.push_back("../../templates/" + x);
+    cases.push_back({name, SpaceFixture(rel), std::move(shape)});
+  };
+  real("cpu grouped_gemm", {"grouped_gemm/cpu/grouped_gemm_naive.cpp", "grouped_gemm/cpu/grouped_gemm_tiled.cpp"},
+       Shape{{"experts", 8}, {"total_rows", 1024}, {"n_dim", 1024}, {"k_dim", 1024}});
+  real("cuda rmsnorm", {"rmsnorm/cuda/rmsnorm_plain.cu", "rmsnorm/cuda/rmsnorm_vec.cu"}, Shape{{"rows", 4096}, {"cols", 4096}});
+  real("cuda softmax", {"softmax/cuda/softmax_plain.cu", "softmax/cuda/softmax_vec.cu"}, Shape{{"rows", 4096}, {"cols", 4096}});
+  real("cpu moe_combine", {"moe_combine/cpu/moe_combine_rowloop.cpp", "moe_combine/cpu/moe_combine_simd.cpp"},
+       Shape{{"tokens", 4096}, {"hidden", 4096}, {"topk", 2}});
+  for (auto& c : cases) {
+    const std::size_t n = c.f.valid_points(c.shape);
+    std::printf("\n%s: %zu valid points\n%-9s %8s %8s %8s %10s\n", c.name.c_str(), n, "strategy", "to best", "to 3%",
+                "to 5%", "full pairs");
+    std::map<std::string, std::vector<std::size_t>> best, within3, within5, pairs;
+    for (uint64_t seed = 1; seed <= 21; ++seed) {
+      const CostFn cost = c.name.rfind("fake", 0) == 0 ? CostFn(bowl) : landscape(*c.f.space, seed);
+      const double b = best_cost(c.f, c.shape, cost);
+      for (const auto& name : strategy_names()) {
+        if (const char* only = std::getenv("FOUNDRY_MEASURE_ONLY"); only && name != only) continue;
+        auto s = c.f.make(name, c.shape, seed);
+        const Trace t = drive(s, cost, std::min<std::size_t>(n, 1500));
+        best[name].push_back(evaluations_within(t, cost, b, 0));
+        within3[name].push_back(evaluations_within(t, cost, b, 0.03));
+        within5[name].push_back(evaluations_within(t, cost, b, 0.05));
+        pairs[name].push_back(evaluations_to_full_coverage(c.f, c.shape, t));
+      }
+    }
+    for (const auto& name : strategy_names())
+      if (!best[name].empty())
+        std::printf("%-9s %8zu %8zu %8zu %10zu\n", name.c_str(), median(best[name]), median(within3[name]),
+                  median(within5[name]), median(pairs[name]));
   }
 }
