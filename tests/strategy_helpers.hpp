@@ -185,4 +185,24 @@ inline std::size_t median(std::vector<std::size_t> v) {
   return v[v.size() / 2];
 }
 
+// Median over seeds 1..9 of the evaluations `name` needs to propose the
+// bowl's best point; random needs 121 (of 393).
+inline std::size_t median_evaluations_to_bowl_best(const std::string& name) {
+  auto f = search_space();
+  std::vector<std::size_t> evals;
+  for (uint64_t seed = 1; seed <= 9; ++seed) {
+    auto s = f.make(name, kWide, seed);
+    evals.push_back(evaluations_to(drive(s, bowl, 393), kBowlBest));
+  }
+  return median(evals);
+}
+
+// Whether a and b are points of one template that differ in exactly one knob.
+inline bool one_knob_apart(const Point& a, const Point& b) {
+  if (a.size() != b.size() || a[0] != b[0]) return false;
+  int differ = 0;
+  for (std::size_t i = 1; i < a.size(); ++i) differ += a[i] != b[i];
+  return differ == 1;
+}
+
 }  // namespace foundry_test

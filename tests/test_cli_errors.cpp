@@ -23,6 +23,12 @@ TEST(CliErrors, BadFlagValuesAreNamed) {
   r = foundry_cmd({"run", "--shapes", "huge", "--session-dir", d.string()});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("--shapes"), std::string::npos) << r.output;
+  r = foundry_cmd({"run", "--mode", "cem", "--cem-elite", "1.5", "--session-dir", d.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--cem-elite 1.5: must be in (0, 1)"), std::string::npos) << r.output;
+  r = foundry_cmd({"run", "--mode", "cem", "--cem-floor", "0.7", "--session-dir", d.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--cem-floor 0.7: must be in [0, 0.5)"), std::string::npos) << r.output;
 }
 
 TEST(CliErrors, UnwritableSessionDirIsNamed) {

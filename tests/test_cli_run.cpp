@@ -76,6 +76,24 @@ TEST(RunRecords, ReadBackAsRecordsOfTheSchemaAndTheirReproLinePrintsTheirExactSo
   EXPECT_TRUE(nlohmann::json::parse(read_file(d / "search_state.json"))["strategies"].contains("random"));
 }
 
+TEST(RunModes, EveryStrategyRunsOnTheCpuAndTheRunPrintsItsPairwiseCoverage) {
+  auto d = scratch_dir("s");
+  for (const std::string mode : {"random", "coverage", "mutation", "cem", "anneal", "mix"}) {
+    std::vector<std::string> args{"run", "--ops", "rmsnorm", "-n", "2", "--dtypes", "f32", "--mode", mode, "--cem-generation", "4",
+                                  "--session-dir", (d / mode).string()};
+    for (const auto& f : quick_flags()) args.push_back(f);
+    auto r = foundry_cmd(args);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("pairwise coverage of knob values by the " + mode + " searches"), std::string::npos) << r.output;
+    const auto recs = read_records(d / mode);
+    ASSERT_EQ(recs.size(), 2u) << mode;
+    for (const auto& rec : recs) EXPECT_EQ(rec["strategy"]["name"], mode);
+    const auto sj = nlohmann::json::parse(read_file(d / mode / "session.json"));
+    EXPECT_EQ(sj["runs"].back()["strategy_options"]["cem_generation"], 4);
+    EXPECT_TRUE(nlohmann::json::parse(read_file(d / mode / "search_state.json"))["strategies"].contains(mode));
+  }
+}
+
 TEST(RunTemplates, EveryShippedCpuTemplateHasCorrectVariants) {
   // Every op with cpu templates, a few variants per template on small shapes.
   auto listing = foundry_cmd({"list", "--json"});

@@ -89,9 +89,9 @@ int run_main(RunOptions& o, const CLI::App& sub) {
   if (cfg.curriculum.automatic)
     std::cout << fmt::format("curriculum: reached stage {}{}\n", s.stage, s.locked.empty() ? "" : "; " + s.locked);
   if (s.pairs_total > 0)
-    std::cout << fmt::format("pairwise coverage of knob values: {:.1f}% ({} of {} pairs over the {} searches' cases x templates)\n",
-                             100.0 * static_cast<double>(s.pairs_covered) / static_cast<double>(s.pairs_total),
-                             s.pairs_covered, s.pairs_total, cfg.mode);
+    std::cout << fmt::format("pairwise coverage of knob values by the {} searches: {:.1f}% ({} of {} pairs of the cases' templates)\n",
+                             cfg.mode, 100.0 * static_cast<double>(s.pairs_covered) / static_cast<double>(s.pairs_total),
+                             s.pairs_covered, s.pairs_total);
   std::cout << fmt::format("attempts: {}\n", (cfg.session_dir / "attempts.ndjson").string());
   return 0;
 }

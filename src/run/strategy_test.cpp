@@ -182,21 +182,6 @@ TEST(LearningStrategies, FailuresNeverBecomeElites) {
   }
 }
 
-// Evaluations until the bowl's best point is proposed, median over 9 seeds,
-// printed for docs/BENCHMARKS.md; timings are never asserted.
-TEST(StrategyMeasure, EvaluationsToTheBestPointOfTheBowl) {
-  auto f = search_space();
-  const std::size_t n = f.valid_points(kWide);
-  for (const auto& name : strategy_names()) {
-    std::vector<std::size_t> evals;
-    for (uint64_t seed = 1; seed <= 9; ++seed) {
-      auto s = f.make(name, kWide, seed);
-      evals.push_back(evaluations_to(drive(s, bowl, n), kBowlBest));
-    }
-    std::printf("%-9s evaluations to the best of %zu points: median %zu\n", name.c_str(), n, median(evals));
-  }
-}
-
 namespace {
 
 // The best correct cost of a space under a cost function.
