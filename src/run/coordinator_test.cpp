@@ -176,7 +176,7 @@ TEST(Coordinator, ARunReportsThePairwiseCoverageOfItsSearches) {
     auto c = config("fake_search", fresh_dir(mode));
     c.mode = mode;
     c.regimes = {Regime::decode};
-    c.budget.per_case = 20;
+    c.budget.per_case = 60;
     by_mode[mode] = run_fake(c);
   }
   // 6 cases x (grid: 8x6 + 8x4 + 8x2 + 6x4 + 6x2 + 4x2 pairs, line: 9 values)

@@ -68,7 +68,7 @@ std::vector<RecordedCase> recorded_cases(const std::vector<Record>& records, con
 
 std::vector<double> replay(const StrategyRow& row, const RecordedCase& c, const SearchSpace& space, uint64_t seed,
                            int budget) {
-  auto strategy = row.make(StrategyContext{&space, c.shape, seed, c.key, 0});
+  auto strategy = row.make(StrategyContext{&space, c.shape, seed, c.key, 0, StrategyOptions{}});
   std::vector<double> trace;
   double best = kInf;
   while (static_cast<int>(trace.size()) < budget) {

@@ -19,12 +19,12 @@ double cost_from(const json& j) { return j.is_null() ? std::numeric_limits<doubl
 }  // namespace
 
 AnnealModel::AnnealModel(const StrategyContext& ctx)
-    : seed_(ctx.seed), stream_(ctx.stream), chains_(kChains), turn_(static_cast<std::size_t>(std::max(0, ctx.first))) {}
+    : seed_(ctx.seed), stream_(ctx.stream), chains_(kChains) {}
 
 void AnnealModel::breed(Brood& brood) {
   const SearchLog& log = brood.log();
   if (log.generations() == 0) {  // a random first generation; the chains start at the best of it
-    brood.fill_random(2 * kChains, turn_);
+    brood.fill_random(2 * kChains);
     return;
   }
   const auto elites = log.elites(2 * kChains);
@@ -49,7 +49,7 @@ void AnnealModel::breed(Brood& brood) {
       continue;
     }
     const std::size_t before = brood.size();  // restart from a random point
-    brood.fill_random(before + 1, turn_);
+    brood.fill_random(before + 1);
     c.at.clear();
     c.steps = c.stale = 0;
     if (brood.size() > before) c.pending = brood.points().back();
@@ -87,11 +87,11 @@ void AnnealModel::learn(const SearchLog& log, const std::vector<Outcome>& genera
 json AnnealModel::save() const {
   json chains = json::array();
   for (const auto& c : chains_) chains.push_back({c.at, cost_json(c.cost), c.steps, c.stale, c.pending});
-  return {{"chains", chains}, {"turn", turn_}};
+  return {{"chains", chains}};
 }
 
 void AnnealModel::load(const json& state) {
-  if (!state.is_object() || !state.contains("chains") || !state.contains("turn") || !state["chains"].is_array() ||
+  if (!state.is_object() || !state.contains("chains") || !state["chains"].is_array() ||
       state["chains"].size() != kChains)
     throw std::runtime_error("anneal: saved state lacks its chains");
   std::vector<Chain> chains;
@@ -105,7 +105,6 @@ void AnnealModel::load(const json& state) {
     chains.push_back(std::move(c));
   }
   chains_ = std::move(chains);
-  turn_ = state["turn"].get<std::size_t>();
 }
 
 }  // namespace foundry

@@ -41,7 +41,6 @@ class AnnealModel final : public SearchModel {
   uint64_t seed_;
   std::string stream_;
   std::vector<Chain> chains_;
-  std::size_t turn_;
 };
 
 }  // namespace foundry

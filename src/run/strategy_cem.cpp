@@ -24,7 +24,7 @@ std::size_t sample_weighted(const std::vector<double>& weights, SeededStream& dr
   return last;  // rounding
 }
 
-CemModel::CemModel(const StrategyContext& ctx) : opt_(ctx.options), turn_(static_cast<std::size_t>(std::max(0, ctx.first))) {
+CemModel::CemModel(const StrategyContext& ctx) : opt_(ctx.options) {
   const SearchSpace& space = *ctx.space;
   templates_.assign(space.templates(), space.templates() ? 1.0 / static_cast<double>(space.templates()) : 0.0);
   for (std::size_t t = 0; t < space.templates(); ++t) {
@@ -55,7 +55,7 @@ void CemModel::breed(Brood& brood) {
     if (!added) added = brood.add_random(t);
     if (!added) {
       const std::size_t before = brood.size();
-      brood.fill_random(before + 1, turn_);
+      brood.fill_random(before + 1);
       if (brood.size() == before) return;
     }
   }
@@ -89,11 +89,11 @@ void CemModel::learn(const SearchLog& log, const std::vector<Outcome>&) {
   }
 }
 
-nlohmann::json CemModel::save() const { return {{"templates", templates_}, {"knobs", knobs_}, {"turn", turn_}}; }
+nlohmann::json CemModel::save() const { return {{"templates", templates_}, {"knobs", knobs_}}; }
 
 void CemModel::load(const nlohmann::json& state) {
-  if (!state.is_object() || !state.contains("templates") || !state.contains("knobs") || !state.contains("turn"))
-    throw std::runtime_error("cem: saved state lacks templates/knobs/turn");
+  if (!state.is_object() || !state.contains("templates") || !state.contains("knobs"))
+    throw std::runtime_error("cem: saved state lacks templates/knobs");
   auto templates = state["templates"].get<std::vector<double>>();
   auto knobs = state["knobs"].get<std::vector<std::vector<std::vector<double>>>>();
   bool fits = templates.size() == templates_.size() && knobs.size() == knobs_.size();
@@ -104,7 +104,6 @@ void CemModel::load(const nlohmann::json& state) {
   if (!fits) throw std::runtime_error("cem: saved distributions do not fit this space");
   templates_ = std::move(templates);
   knobs_ = std::move(knobs);
-  turn_ = state["turn"].get<std::size_t>();
 }
 
 }  // namespace foundry

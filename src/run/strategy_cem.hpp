@@ -30,7 +30,6 @@ class CemModel final : public SearchModel {
   StrategyOptions opt_;
   std::vector<double> templates_;
   std::vector<std::vector<std::vector<double>>> knobs_;
-  std::size_t turn_;
 };
 
 // An index drawn with probability proportional to its weight (weights >= 0, not all 0).

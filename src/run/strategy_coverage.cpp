@@ -94,28 +94,35 @@ void CoverageModel::breed(Brood& brood) {
   auto pairs = pairs_of(log.points(), log.proposed_points());
   while (brood.size() < kGeneration) {
     bool added = false;
+    // Templates in turn, those with pairs left to cover.
     for (std::size_t tries = 0; tries < n && !added; ++tries) {
       const std::size_t t = turn_++ % n;
-      if (!pairs[t].complete()) {
-        std::size_t best_gain = 0, ties = 0;
-        std::optional<std::size_t> best;
-        Point p;
-        for (std::size_t f : log.fresh_flats(t, brood.draws())) {
-          log.points().at(t, f, p);
-          const std::size_t g = pairs[t].gain(p);
-          if (g == 0 || g < best_gain) continue;
-          if (g > best_gain) {
-            best_gain = g;
-            ties = 0;
-          }
-          if (brood.draws().below(++ties) == 0) best = f;  // a uniform choice among the ties
-        }
-        if (best) added = brood.add(log.points().at(t, *best));
+      if (pairs[t].complete()) {
+        if (log.proposed_in(t) == 0) added = brood.add_random(t);  // no valid point: its one invalid point says why
+        continue;
       }
-      if (!added) added = brood.add_random(t);
-      if (added && log.valid(brood.points().back())) pairs[t].cover(brood.points().back());
+      std::size_t best_gain = 0, ties = 0;
+      std::optional<std::size_t> best;
+      Point p;
+      for (std::size_t f : log.fresh_flats(t, brood.draws())) {
+        log.points().at(t, f, p);
+        const std::size_t g = pairs[t].gain(p);
+        if (g == 0 || g < best_gain) continue;
+        if (g > best_gain) {
+          best_gain = g;
+          ties = 0;
+        }
+        if (brood.draws().below(++ties) == 0) best = f;  // a uniform choice among the ties
+      }
+      if (best && brood.add(log.points().at(t, *best))) {
+        pairs[t].cover(brood.points().back());
+        added = true;
+      }
     }
-    if (!added) return;
+    if (!added) {  // every pair is covered: random points over the whole space
+      brood.fill_random(kGeneration);
+      return;
+    }
   }
 }
 

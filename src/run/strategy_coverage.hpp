@@ -1,10 +1,11 @@
 // `coverage`: pairwise coverage of each template's knob values. Each
-// generation (8 points) takes templates in turn from the case's first variant,
-// as random does, and proposes the valid point of the template that covers
-// the most (knob i value a, knob j value b) pairs not yet covered by a valid
-// point proposed in the case, ties broken by the seeded stream; a template
-// whose coverable pairs are all covered gets random points without
-// replacement. Costs are not used: this is the strategy for datasets.
+// generation (8 points) takes the templates that still have pairs to cover in
+// turn, from the case's first variant as random does, and proposes the valid
+// point of the template that covers the most (knob i value a, knob j value b)
+// pairs not yet covered by a valid point proposed in the case, ties broken by
+// the seeded stream. Once every template's pairs are covered it proposes
+// random points without replacement, uniform over the whole space. Costs are
+// not used: this is the strategy for datasets.
 #pragma once
 #include <set>
 #include <vector>

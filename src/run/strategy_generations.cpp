@@ -148,8 +148,11 @@ bool SearchLog::proposed(const Point& p) const {
   return proposed_.count(p) > 0;
 }
 
-bool SearchLog::has_fresh(std::size_t t) const {
-  return !points_.enumerable(t) || points_.valid_flats(t).size() > valid_proposed_in_.at(t);
+bool SearchLog::has_fresh(std::size_t t) const { return fresh_count(t) > 0; }
+
+std::size_t SearchLog::fresh_count(std::size_t t) const {
+  if (!points_.enumerable(t)) return points_.size(t) - proposed_in_.at(t);
+  return points_.valid_flats(t).size() - valid_proposed_in_.at(t);
 }
 
 std::vector<std::size_t> SearchLog::fresh_flats(std::size_t t, SeededStream& draws) const {
@@ -262,12 +265,24 @@ bool Brood::add_random(std::size_t t) {
   return false;
 }
 
-void Brood::fill_random(std::size_t upto, std::size_t& turn) {
+void Brood::fill_random(std::size_t upto) {
   const std::size_t n = log_.templates();
-  while (points_.size() < upto) {
-    bool found = false;
-    for (std::size_t tries = 0; tries < n && !found; ++tries) found = add_random(turn++ % n);
-    if (!found) return;
+  const auto first = static_cast<std::size_t>(std::max(0, log_.ctx().first));
+  for (std::size_t i = 0; i < n && points_.size() < upto; ++i)
+    if (log_.proposed_in((first + i) % n) == 0) add_random((first + i) % n);
+  std::vector<std::size_t> left(n);
+  std::size_t total = 0;
+  for (std::size_t t = 0; t < n; ++t) total += left[t] = log_.fresh_count(t);
+  while (points_.size() < upto && total > 0) {
+    std::size_t r = draws_.below(total), t = 0;
+    for (; r >= left[t]; ++t) r -= left[t];
+    if (add_random(t)) {
+      --left[t];
+      --total;
+    } else {  // a template too large to enumerate whose samples all missed
+      total -= left[t];
+      left[t] = 0;
+    }
   }
 }
 

@@ -82,6 +82,8 @@ class SearchLog {
   // Whether template t still has a valid point not proposed (always true for
   // one too large to enumerate).
   bool has_fresh(std::size_t t) const;
+  // How many fresh points template t has left (an upper bound for one too large to enumerate).
+  std::size_t fresh_count(std::size_t t) const;
   // Flat indices of the valid points of template t not yet proposed
   // (enumerable templates: all of them, ascending; else a sample).
   std::vector<std::size_t> fresh_flats(std::size_t t, SeededStream& draws) const;
@@ -129,9 +131,11 @@ class Brood {
   // One random fresh point of template t; a template with no valid point at
   // all proposes one invalid point instead, once, so the log says why it never ran.
   bool add_random(std::size_t t);
-  // Random points, templates in turn from `turn` (advanced), until the brood
-  // holds `upto` or the space runs out.
-  void fill_random(std::size_t upto, std::size_t& turn);
+  // Random points until the brood holds `upto` or the space runs out, as
+  // random draws them: first one point of each template not yet tried, in
+  // turn from the case's first variant; then uniform over the fresh points
+  // of the whole space.
+  void fill_random(std::size_t upto);
 
  private:
   SearchLog& log_;

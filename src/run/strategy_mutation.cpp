@@ -14,8 +14,6 @@ std::optional<Point> step_from(const Point& p, const SearchLog& log, SeededStrea
   return pool[draws.below(pool.size())];
 }
 
-MutationModel::MutationModel(const StrategyContext& ctx) : turn_(static_cast<std::size_t>(std::max(0, ctx.first))) {}
-
 void MutationModel::breed(Brood& brood) {
   const auto elites = brood.log().elites(kElites);
   const std::size_t local = elites.empty() ? 0 : kGeneration - 1;
@@ -28,14 +26,14 @@ void MutationModel::breed(Brood& brood) {
       ++idle;
     }
   }
-  brood.fill_random(kGeneration, turn_);
+  brood.fill_random(kGeneration);
 }
 
-nlohmann::json MutationModel::save() const { return {{"turn", turn_}}; }
+// Everything mutation knows is the case's log.
+nlohmann::json MutationModel::save() const { return nlohmann::json::object(); }
 
 void MutationModel::load(const nlohmann::json& state) {
-  if (!state.is_object() || !state.contains("turn")) throw std::runtime_error("mutation: saved state lacks turn");
-  turn_ = state["turn"].get<std::size_t>();
+  if (!state.is_object()) throw std::runtime_error("mutation: saved state is not an object");
 }
 
 }  // namespace foundry

@@ -15,14 +15,11 @@ class MutationModel final : public SearchModel {
  public:
   static constexpr std::size_t kGeneration = 8;
   static constexpr std::size_t kElites = 4;
-  explicit MutationModel(const StrategyContext& ctx);
+  explicit MutationModel(const StrategyContext&) {}
   void breed(Brood& brood) override;
   void learn(const SearchLog&, const std::vector<Outcome>&) override {}
   nlohmann::json save() const override;
   void load(const nlohmann::json& state) override;
-
- private:
-  std::size_t turn_;
 };
 
 // A fresh one-knob step from p: adjacent two times in three when both kinds
