@@ -360,6 +360,7 @@ void GenerationalStrategy::settle() {
 
 std::vector<Proposal> GenerationalStrategy::ask(std::size_t n) {
   std::vector<Proposal> out;
+  if (n == 0) return out;
   if (!open_) open();
   if (!open_) return out;
   for (std::size_t i = 0; i < gen_.size() && out.size() < n; ++i) {

@@ -1,11 +1,11 @@
 // `mutation`: local search from the elites of the case. The first generation
-// is random (templates in turn from the case's first variant); each next
-// generation of 8 takes the 4 best correct outcomes of this case so far
-// (failures never count) in turn and proposes a fresh one-knob step from
-// each: to an adjacent value index (two times in three) or to any other value
-// index of one knob, within the elite's template. One point per generation is
-// random, so other templates and regions keep being tried; when no elite has
-// a fresh neighbour left the generation is filled with random points.
+// is 8 random points (as random draws them); each next generation of 8 takes
+// the 4 best correct outcomes of this case so far (failures never count) in
+// turn and proposes a fresh one-knob step from each: to an adjacent value
+// index (two times in three) or to any other value index of one knob, within
+// the elite's template. One point per generation is random, so other
+// templates and regions keep being tried; when no elite has a fresh
+// neighbour left the generation is filled with random points.
 #pragma once
 #include "run/strategy_generations.hpp"
 
