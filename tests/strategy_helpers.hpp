@@ -197,6 +197,14 @@ inline std::size_t median_evaluations_to_bowl_best(const std::string& name) {
   return median(evals);
 }
 
+// `name` proposes the bowl's best point within a quarter of the space, and
+// sooner than random (medians over seeds 1..9).
+inline void expect_bowl_best_in_a_quarter(const std::string& name) {
+  const std::size_t n = median_evaluations_to_bowl_best(name);
+  EXPECT_LE(n, 393u / 4) << n;
+  EXPECT_LT(n, median_evaluations_to_bowl_best("random"));
+}
+
 // Whether a and b are points of one template that differ in exactly one knob.
 inline bool one_knob_apart(const Point& a, const Point& b) {
   if (a.size() != b.size() || a[0] != b[0]) return false;
