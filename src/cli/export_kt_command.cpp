@@ -43,9 +43,11 @@ const char* kt_error(Status s) {
 int export_kt_main(const ExportKtOptions& o) {
   const auto records = read_session_records(o.session);
   const auto templates = discover_templates(o.templates);
+  if (records.empty()) throw std::invalid_argument(fmt::format("{}: the session holds no records", o.session.string()));
+  const std::string backend = records.front().backend;  // a template id names one template per backend
   const KernelTemplate* t = nullptr;
   for (const auto& tp : templates)
-    if (tp.id == o.template_id && tp.op == o.op) t = &tp;
+    if (tp.id == o.template_id && tp.op == o.op && tp.backend == backend) t = &tp;
   if (!t) throw std::invalid_argument(fmt::format("--template {}: no template of {} with that id under {}", o.template_id, o.op, o.templates.string()));
   const auto want_shape = name_value_pairs(o.shape, "--shape");
   const auto want_params = name_value_pairs(o.params, "--param");
