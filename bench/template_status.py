@@ -24,7 +24,8 @@ def main() -> None:
                 err = (r.get("error") or "") + " " + (r["build"].get("log") or "")[:300]
                 first_error[(key, r["status"])] = f'{r["dtype"]} {r["shape"]} {r["knobs"]}: {err.strip()[:400]}'
             pct = r["bench"].get("pct_of_copy")
-            if r["status"] == "ok" and pct is not None and r["regime"] == "prefill":
+            if (r["status"] == "ok" and pct is not None and r["regime"] == "prefill"
+                    and "suspect" not in r.get("labels", [])):
                 best[key] = max(best.get(key, 0.0), pct)
     no_ok = []
     for key in sorted(counts):

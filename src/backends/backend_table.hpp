@@ -32,6 +32,10 @@ struct BackendRow {
   std::function<BackendAvailability()> availability;
   // Copy bandwidth of `device` in GB/s, measured once and cached under cache_root.
   std::function<double(const std::filesystem::path& cache_root, const std::string& device)> copy_gbps;
+  // How far above that bandwidth an honest variant's traffic rate may go (runs
+  // from a flushed cache): a p50 below bytes / (copy_gbps x floor_margin) is
+  // labelled suspect. Measured per backend (backend_table.cpp says how).
+  double floor_margin = 0;
 };
 
 const std::vector<BackendRow>& backend_table();

@@ -1,9 +1,12 @@
 // What the evaluator needs from a backend inside a worker: load a compiled
-// variant, run it once on a test's pristine inputs with poisoned outputs, time
-// it, and hand its outputs to a check. The cpu executor prepares host-side
-// `work` and runs in place; the cuda executor keeps inputs and references on
-// the device, poisons there, and checks there where the op's rule is the
-// elementwise one, copying back only what a host-side check needs.
+// variant, stage a run of one test (its pristine inputs where the kernel reads
+// them, outputs poisoned), launch it (timed or not), set a run's outputs aside
+// and bring them back, and hand outputs to a check. The cpu executor prepares
+// host-side `work` and runs in place; the cuda executor keeps inputs and
+// references on the device, poisons there, and checks there where the op's
+// rule is the elementwise one, copying back only what a host-side check needs.
+// The evaluator owns the loops (which test each run reads, which runs are
+// checked); an executor only carries out one step at a time.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -39,14 +42,30 @@ class Executor {
   // The evaluator moved to another case: drop what was kept for the last one.
   virtual void new_case() {}
   virtual ExecError load(const LoadSpec& spec) = 0;
-  // One launch on test `c`'s pristine inputs with poisoned outputs. The
-  // written buffers stay where the run left them until fetch().
-  virtual ExecError run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
-                        std::vector<HostBuffer>& work) = 0;
-  // Adaptive timing from the same starting state; the last run's outputs
-  // stay for the re-check.
-  virtual ExecError time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
-                         std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) = 0;
+  // Sets up the next launch on test `c`: its pristine inputs where the kernel
+  // reads them, inout buffers restored, outputs poisoned. Never timed.
+  virtual ExecError stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                          std::vector<HostBuffer>& work) = 0;
+  // Runs the staged launch to completion. With `us`: timed, and when `flush`
+  // the cache is evicted first, outside the timed region; the launch's
+  // microseconds go to *us. The written buffers stay where the run left them
+  // until the next stage() or fetch().
+  virtual ExecError launch(bool flush, double* us) = 0;
+  // runtime_fault when test `c`'s read-only inputs are no longer as they were
+  // staged, where the executor shares them between runs (cuda: resident
+  // copies); nothing to do where every run starts from a fresh copy.
+  virtual ExecError verify_inputs(const OpContract& /*op*/, const Case& /*c*/) { return {}; }
+  // Copies the last run's written buffers aside into `slot` (0, 1, ...), and
+  // puts such a copy back where the last run's outputs are, for a check.
+  virtual ExecError keep(const OpContract& op, std::vector<HostBuffer>& work, int slot) = 0;
+  virtual ExecError bring_back(const OpContract& op, std::vector<HostBuffer>& work, int slot) = 0;
+  // Whether same_as_kept can answer (cheaply, where a check costs more than a
+  // comparison of bits: the cpu, whose outputs are host memory).
+  virtual bool compares_kept() const { return false; }
+  // True when the last run's written buffers equal slot's copy bit for bit.
+  virtual bool same_as_kept(const OpContract& /*op*/, const std::vector<HostBuffer>& /*work*/, int /*slot*/) {
+    return false;
+  }
   // The last run's written buffers into `work` (nothing to do where the run wrote there).
   virtual ExecError fetch(const OpContract& /*op*/, std::vector<HostBuffer>& /*work*/) { return {}; }
   // Whether check_in_place can be tried at all (the evaluator then prepares the bounds).

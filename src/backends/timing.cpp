@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -35,12 +36,18 @@ void CacheFlusher::flush() {
 }
 
 LatencyStats adaptive_samples(const std::function<void()>& warm, const std::function<double()>& timed_us,
-                              const BenchConfig& cfg) {
-  for (int i = 0; i < cfg.warmup; ++i) warm();
+                              const BenchConfig& cfg, const std::function<bool()>& stop) {
   std::vector<double> samples;
+  for (int i = 0; i < cfg.warmup; ++i) {
+    warm();
+    if (stop && stop()) return summarize(samples);
+  }
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < cfg.max_repeats; ++i) {
-    samples.push_back(timed_us());
+  for (int runs = 0; static_cast<int>(samples.size()) < cfg.max_repeats && runs < 4 * cfg.max_repeats; ++runs) {
+    const double us = timed_us();
+    if (stop && stop()) break;
+    if (std::isnan(us)) continue;  // a decoy: run and flushed like the others, not a sample
+    samples.push_back(us);
     if (static_cast<int>(samples.size()) >= cfg.min_repeats) {
       if (median_rse(summarize(samples)) < cfg.target_rse) break;
       if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > cfg.max_seconds) break;

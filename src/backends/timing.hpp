@@ -35,8 +35,12 @@ class CacheFlusher {
 // The adaptive loop shared by every backend: `warm` runs cfg.warmup times,
 // then `timed_us` (one flushed, timed run returning microseconds) repeats
 // until the median's RSE is below target (after min_repeats), or the caps.
+// A timed run that returns NaN is a decoy, not a sample (at most 4 x
+// max_repeats timed runs in all). `stop`, where given, is asked after every
+// run: true ends the loop at once (a run failed; the samples so far are
+// returned).
 LatencyStats adaptive_samples(const std::function<void()>& warm, const std::function<double()>& timed_us,
-                              const BenchConfig& cfg);
+                              const BenchConfig& cfg, const std::function<bool()>& stop = {});
 
 // Latency of `run` in microseconds (steady clock around each call).
 LatencyStats time_cpu(const std::function<void()>& run, const BenchConfig& cfg, CacheFlusher& flusher);

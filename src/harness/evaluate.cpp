@@ -4,13 +4,16 @@
 
 #include <chrono>
 #include <exception>
-#include <thread>
-
+#include <filesystem>
+#include <limits>
+#include <set>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "backends/backend_table.hpp"
+#include "core/hash.hpp"
 #include "ops/registry.hpp"
 
 namespace foundry {
@@ -195,6 +198,24 @@ void merge(CheckResult& into, const CheckResult& r) {
 double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
+
+// Timed runs checked besides the last (Evaluator::bench). Executor slots
+// 0 .. kSampledChecks-1 hold the reservoir of timed runs; slot kSampledChecks
+// + t holds this candidate's passing check-phase output of test t, where the
+// executor compares bits cheaply.
+constexpr int kSampledChecks = 3;
+
+// The harness's own draws for the timed loop (which test a run reads, which
+// runs are checked): a splitmix64 stream, seeded per variant.
+class Draws {
+ public:
+  explicit Draws(uint64_t seed) : seed_(seed) {}
+  int below(int n) { return static_cast<int>(test_seed(seed_, k_++) % static_cast<uint64_t>(n)); }
+
+ private:
+  uint64_t seed_;
+  int k_ = 0;
+};
 }  // namespace
 
 ExecError Evaluator::check(int i, CheckResult& out, EvalResult& res) {
@@ -241,7 +262,6 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
   using clock = std::chrono::steady_clock;
   auto t = clock::now();
   CaseData& d = case_data(req);
-  const OpContract& op = *d.op;
   res.prepare_ms = ms_between(t, clock::now());
   if (ExecError e = exec_->load(load_spec(req))) return finish(e);
   t = clock::now();
@@ -249,7 +269,7 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
   if (phase_) phase_("check");
   for (int i = 0; i < req.n_tests; ++i) {
     CheckResult r;
-    ExecError e = exec_->run(op, d.cases[i], d.pristine[i], d.work);
+    ExecError e = run_test(i);
     if (!e) e = check(i, r, res);
     if (e) {
       res.check_ms = ms_between(t, clock::now());
@@ -263,29 +283,119 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
       res.check_ms = ms_between(t, clock::now());
       return res;
     }
+    // What passed, kept: a timed run of this test that writes the same bits passes too.
+    if (exec_->compares_kept())
+      if (ExecError k = exec_->keep(*d.op, d.work, kSampledChecks + i)) return finish(k);
   }
 
   res.check_ms = ms_between(t, clock::now());
   t = clock::now();
   if (phase_) phase_("bench");
-  LatencyStats lat;
-  if (ExecError e = exec_->time(op, d.cases[0], d.pristine[0], d.work, req.bench, lat)) {
-    res.bench_ms = ms_between(t, clock::now());
+  ExecError e = bench(req, res);
+  res.bench_ms = ms_between(t, clock::now());
+  if (e) {
+    e.message = "during timing: " + e.message;
     return finish(e);
   }
-  res.latency_us = lat;
-
-  // The timed runs must still produce the right answer.
-  CheckResult after;
-  ExecError e = check(0, after, res);
-  res.bench_ms = ms_between(t, clock::now());
-  if (e) return finish(e);
-  if (after.status != Status::ok) {
-    res.status = after.status;
-    res.error = "after benchmarking: " + after.detail;
-    res.latency_us.reset();
-  }
   return res;
+}
+
+ExecError Evaluator::run_test(int i) {
+  CaseData& d = *case_;
+  if (ExecError e = exec_->stage(*d.op, d.cases[i], d.pristine[i], d.work)) return e;
+  if (ExecError e = exec_->launch(false, nullptr)) return e;
+  return exec_->verify_inputs(*d.op, d.cases[i]);
+}
+
+ExecError Evaluator::bench(const EvalRequest& req, EvalResult& res) {
+  // Honest timing: every run, warm-up or timed, starts from a freshly staged
+  // state (inputs of the test it reads, inout buffers restored, outputs
+  // poisoned), prepared outside the timed region and, when flushing, before
+  // the cache is evicted. Runs move among the case's tests in an order drawn
+  // here: three in four read test 0 (typical data), so the same inputs at the
+  // same addresses come back again and again, and the rest one of the
+  // adversarial tests (large or tiny magnitudes, ...), so the values behind
+  // an address change. A kernel that returns early, or replays what it wrote
+  // before, when it sees inputs again leaves poison or another test's answer
+  // behind. Only test 0's runs are samples of the latency: data-dependent
+  // kernels take other paths on the adversarial tests (exp overflow,
+  // subnormals; swiglu three times slower), and a latency is for typical data,
+  // as before; the other timed runs are decoys, timed and flushed alike.
+  // Which timed runs are checked is drawn independently of that order: the
+  // last one, and kSampledChecks drawn uniformly from all the timed runs that
+  // happened (their outputs are set aside as the loop goes, a reservoir
+  // sample, and checked after it, so the cost is that of kSampledChecks + 1
+  // checks however long the loop runs). To lower the recorded median a
+  // kernel must cut corners on more than half of test 0's runs, three in
+  // four of all, so each sampled check finds it with probability above 3/8.
+  // Where the executor compares bits cheaply (cpu), a checked run whose
+  // outputs equal, bit for bit, what the same kernel wrote for the same test
+  // in its check, which passed, passes without the comparison against the
+  // reference; anything else (poison, another test's answer, a kernel that
+  // is not deterministic) gets the full check.
+  CaseData& d = *case_;
+  const OpContract& op = *d.op;
+  const int n = req.n_tests;
+  Draws draws(req.seed ^ std::stoull(sha256_hex(std::filesystem::path(req.artifact).filename().string()).substr(0, 16), nullptr, 16));
+  int test = 0;
+  std::set<int> used;
+  ExecError err;
+  auto next_run = [&] {
+    test = n > 1 && draws.below(4) == 0 ? 1 + draws.below(n - 1) : 0;
+    used.insert(test);
+    err = exec_->stage(op, d.cases[test], d.pristine[test], d.work);
+    return !err;
+  };
+  struct Kept {
+    int run, test;
+  };
+  std::vector<Kept> kept;
+  int timed = 0;
+  LatencyStats lat = adaptive_samples(
+      [&] {
+        if (next_run()) err = exec_->launch(false, nullptr);
+      },
+      [&]() -> double {
+        double us = 0;
+        if (!next_run() || (err = exec_->launch(req.bench.flush_cache, &us))) return us;
+        const int run = timed++;
+        // Algorithm R: after this run each timed run so far is kept with equal probability.
+        int slot = run < kSampledChecks ? run : draws.below(run + 1);
+        if (slot < kSampledChecks) {
+          err = exec_->keep(op, d.work, slot);
+          if (run < kSampledChecks)
+            kept.push_back({run, test});
+          else
+            kept[static_cast<std::size_t>(slot)] = {run, test};
+        }
+        return test == 0 ? us : std::numeric_limits<double>::quiet_NaN();
+      },
+      req.bench, [&] { return static_cast<bool>(err); });
+  if (err) return err;
+  for (int t : used)
+    if (ExecError e = exec_->verify_inputs(op, d.cases[t])) return e;
+
+  // The last timed run's outputs are where it left them; then each kept one.
+  auto judge = [&](int run, int t) -> ExecError {
+    if (exec_->compares_kept() && exec_->same_as_kept(op, d.work, kSampledChecks + t)) return {};
+    CheckResult r;
+    if (ExecError e = check(t, r, res)) return e;
+    merge(res.check, r);
+    if (r.status != Status::ok && res.status == Status::ok) {
+      res.status = r.status;
+      res.error = fmt::format("during timing: timed run {} of {} (test {}, seed {}): {}", run + 1, timed, t,
+                              d.cases[t].seed, r.detail);
+    }
+    return {};
+  };
+  if (ExecError e = judge(timed - 1, test)) return e;
+  for (std::size_t s = 0; s < kept.size() && res.status == Status::ok; ++s) {
+    if (kept[s].run == timed - 1) continue;
+    if (ExecError e = exec_->bring_back(op, d.work, static_cast<int>(s))) return e;
+    if (ExecError e = judge(kept[s].run, kept[s].test)) return e;
+  }
+  if (res.status == Status::ok) res.latency_us = lat;
+  return {};
 }
 
 }  // namespace foundry

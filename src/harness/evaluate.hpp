@@ -1,5 +1,7 @@
 // Worker-side judgement of one compiled variant: check on several seeds with
-// poisoned outputs, then benchmark what passed. Runs inside a worker process.
+// poisoned outputs, then benchmark what passed, every timed run starting from
+// staged inputs and poisoned outputs, and check a sample of the timed runs.
+// Runs inside a worker process.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -71,6 +73,11 @@ class Evaluator {
   // Test i's outputs against its reference: in place where the executor can,
   // else copied back and compared on the host (with the test's pristine inputs).
   ExecError check(int i, CheckResult& out, EvalResult& res);
+  // One untimed run of test i from its pristine inputs, poisoned outputs.
+  ExecError run_test(int i);
+  // The timed loop and the checks of its runs: latency into res where they pass,
+  // else res's status and error say which timed run failed.
+  ExecError bench(const EvalRequest& req, EvalResult& res);
   std::function<void(const std::string&)> phase_;
   std::unique_ptr<Executor> exec_;
   std::string case_key_;

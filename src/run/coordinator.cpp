@@ -44,6 +44,7 @@ RunServices backend_services(const RunConfig& cfg) {
   s.backend = row.make_backend(BackendOptions{cfg.cxx, cfg.arch, cfg.cache_root});
   s.timer = row.timer;
   s.copy_gbps = [&row, root = cfg.cache_root](const std::string& device) { return row.copy_gbps(root, device); };
+  s.floor_margin = row.floor_margin;
   s.make_channel = [exe = self_exe(), backend = cfg.backend](int device) -> std::unique_ptr<EvalChannel> {
     return std::make_unique<WorkerProcess>(exe, backend, device);
   };
@@ -143,6 +144,8 @@ void Coordinator::open_session() {
   if (!cfg_.compile_only && svc_.copy_gbps) env.copy_gbps = svc_.copy_gbps(env.device);
   env.run_seed = cfg_.seed;
   rctx_ = RecordContext{env, svc_.timer, backend.render_flags(), run_flags(), cfg_.mode};
+  // The floor holds for runs from a flushed cache only.
+  if (cfg_.bench.flush_cache) rctx_.floor_margin = svc_.floor_margin;
 
   // Every case search continues from the saved state, checked against the log.
   search_state_ = session_->read_json("search_state.json");

@@ -34,6 +34,7 @@ struct RunServices {
   std::unique_ptr<Backend> backend;
   std::string timer;                                          // what latencies are measured with
   std::function<double(const std::string& device)> copy_gbps;  // measured copy bandwidth
+  double floor_margin = 0;  // the suspect floor's margin over it (0: no floor)
   std::function<std::unique_ptr<EvalChannel>(int device)> make_channel;
 };
 

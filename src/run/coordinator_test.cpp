@@ -441,3 +441,28 @@ TEST(Coordinator, InjectedFaultsAreBrokenTwinsRecordedAsSuchAndNeverToldToTheStr
   EXPECT_EQ(s.recorded, 20 + injected);
   EXPECT_EQ(run_fake(c).recorded, 0) << "the same twins on a rerun: nothing new";
 }
+
+TEST(Coordinator, ALatencyBelowTheTrafficFloorIsLabelledSuspectInRunsThatFlush) {
+  // Fake latencies are 11 to 500 us. At 100 GB/s x 1.5 the 4096 x 4096 f32
+  // prefill (134 MB) needs at least 895 us: every variant there is too fast.
+  // Decode shapes (at most 2 MB) need at most 14 us.
+  for (const bool flush : {true, false}) {
+    auto d = fresh_dir(flush ? "flush" : "noflush");
+    RunConfig c = config("fake_templates", d);
+    c.bench.flush_cache = flush;
+    RunServices s = fake_services(std::make_shared<FakeBuilds>());
+    s.floor_margin = 1.5;
+    Coordinator(c, std::move(s)).run();
+    int prefill = 0;
+    for (const auto& r : Session(d).records()) {
+      ASSERT_EQ(r.status, Status::ok);
+      const bool too_fast = r.bench.latency_us->p50 < r.bench.bytes.value() / (100e9 * 1.5) * 1e6;
+      if (r.regime == Regime::prefill) {
+        ++prefill;
+        EXPECT_TRUE(too_fast);
+      }
+      EXPECT_EQ(r.has_label(kSuspectLabel), flush && too_fast) << r.template_id << " " << to_string(r.regime);
+    }
+    EXPECT_GT(prefill, 0);
+  }
+}

@@ -16,7 +16,11 @@ void Progress::add(const Record& r) {
   ++done_;
   if (r.status == Status::ok) {
     ++ok_;
-    if (r.bench.pct_of_copy) best_pct_[r.op] = std::max(best_pct_[r.op], *r.bench.pct_of_copy);
+    // A suspect latency is not believed: it never stands as an op's best.
+    if (r.has_label(kSuspectLabel))
+      ++suspect_;
+    else if (r.bench.pct_of_copy)
+      best_pct_[r.op] = std::max(best_pct_[r.op], *r.bench.pct_of_copy);
   } else {
     ++failed_[to_string(r.status)];
   }
@@ -44,8 +48,9 @@ std::string Progress::line_locked() const {
   for (const auto& [k, v] : failed_) fails += fmt::format(" {}={}", k, v);
   std::string best;
   for (const auto& [op, pct] : best_pct_) best += fmt::format(" {}:{:.0f}%", op, pct);
-  return fmt::format("{}[{}/{}] ok={}{} | {:.2f}/s | best %copy{}", note_.empty() ? "" : note_ + " ", done_, total_, ok_,
-                     fails, secs > 0 ? done_ / secs : 0.0, best.empty() ? " -" : best);
+  const std::string suspect = suspect_ ? fmt::format(" ({} suspect)", suspect_) : "";
+  return fmt::format("{}[{}/{}] ok={}{}{} | {:.2f}/s | best %copy{}", note_.empty() ? "" : note_ + " ", done_, total_,
+                     ok_, suspect, fails, secs > 0 ? done_ / secs : 0.0, best.empty() ? " -" : best);
 }
 
 void Progress::print(bool final) {

@@ -25,11 +25,11 @@ class Progress {
   void print(bool final);
   std::string line_locked() const;
   mutable std::mutex mu_;
-  int total_ = 0, done_ = 0, ok_ = 0;
+  int total_ = 0, done_ = 0, ok_ = 0, suspect_ = 0;  // suspect_: ok records labelled suspect
   bool tty_ = false;
   std::string note_;
   std::map<std::string, int> failed_;
-  std::map<std::string, double> best_pct_;  // op -> best pct_of_copy
+  std::map<std::string, double> best_pct_;  // op -> best pct_of_copy of ok records not suspect
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_print_{};
   int last_printed_done_ = -1;

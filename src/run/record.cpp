@@ -1,5 +1,6 @@
 #include "run/record.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <stdexcept>
@@ -44,8 +45,12 @@ E parse_enum(const json& j, const char* key, std::optional<E> (*parse)(const std
 std::string Record::case_key() const { return foundry::case_key(op, dtype, shape, params, input_seed); }
 
 double Record::cost() const {
-  if (status == Status::ok && bench.latency_us) return bench.latency_us->p50;
+  if (status == Status::ok && bench.latency_us && !has_label(kSuspectLabel)) return bench.latency_us->p50;
   return std::numeric_limits<double>::infinity();
+}
+
+bool Record::has_label(const std::string& label) const {
+  return std::find(labels.begin(), labels.end(), label) != labels.end();
 }
 
 json to_json(const Record& r) {
@@ -63,6 +68,7 @@ json to_json(const Record& r) {
   j["knobs"] = r.knobs;
   j["status"] = to_string(r.status);
   j["error"] = opt(r.error);
+  j["labels"] = r.labels;
   j["source_path"] = r.source_path;
   j["source_sha256"] = r.source_sha256;
   j["input_seed"] = r.input_seed;
@@ -127,6 +133,7 @@ Record record_from_json(const json& j) {
     r.knobs = j.at("knobs").get<Knobs>();
     r.status = parse_enum<Status>(j, "status", parse_status);
     r.error = opt_at<std::string>(j, "error");
+    r.labels = j.at("labels").get<std::vector<std::string>>();
     r.source_path = j.at("source_path").get<std::string>();
     r.source_sha256 = j.at("source_sha256").get<std::string>();
     r.input_seed = j.at("input_seed").get<uint64_t>();
@@ -239,6 +246,12 @@ Record make_record(const OpContract& op, const RecordInputs& in, const RecordCon
       r.bench.gflops = t.flops / sec / 1e9;
       if (ctx.env.copy_gbps > 0) r.bench.pct_of_copy = 100.0 * t.bytes / sec / 1e9 / ctx.env.copy_gbps;
       r.bench.timer = ctx.timer;
+      // Faster than the op's minimum traffic can move at the measured copy
+      // bandwidth (with the backend's margin for what beats a copy honestly):
+      // the run did not do the work it was timed for, or the model is wrong.
+      if (ctx.floor_margin > 0 && ctx.env.copy_gbps > 0 && t.bytes > 0 &&
+          sec < t.bytes / (ctx.env.copy_gbps * 1e9 * ctx.floor_margin))
+        r.labels.push_back(kSuspectLabel);
     }
     r.harness_ms = RecordHarnessMs{e->prepare_ms, e->check_ms, e->bench_ms, e->transfer_ms, e->compare_ms};
   }

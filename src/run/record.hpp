@@ -17,8 +17,14 @@
 
 namespace foundry {
 
-// Written into every record; a reader refuses other versions by name.
-inline constexpr int kRecordSchema = 2;
+// Written into every record; a reader refuses other versions by name. 3: the
+// `labels` field, and latencies from the honest timed loop (schema 2's were
+// taken on the buffers the check had filled and are not comparable).
+inline constexpr int kRecordSchema = 3;
+
+// Label of a variant whose p50 is below the fastest the op's traffic allows
+// at the device's measured copy bandwidth (times the backend's margin).
+inline constexpr char kSuspectLabel[] = "suspect";
 
 struct RecordBuild {
   bool ok = false;
@@ -79,6 +85,7 @@ struct Record {
   Knobs knobs;
   Status status = Status::harness_error;
   std::optional<std::string> error;
+  std::vector<std::string> labels;  // e.g. kSuspectLabel; empty when none
   std::string source_path;
   std::string source_sha256;
   uint64_t input_seed = 0;
@@ -94,8 +101,10 @@ struct Record {
 
   // The key of the case it was tried on (its inputs and reference).
   std::string case_key() const;
-  // p50 latency of a correct, timed variant; +inf otherwise.
+  // p50 latency of a correct, timed variant whose latency is believed (not
+  // suspect); +inf otherwise.
   double cost() const;
+  bool has_label(const std::string& label) const;
 };
 
 nlohmann::json to_json(const Record& r);
@@ -113,6 +122,10 @@ struct RecordContext {
   std::vector<std::string> render_flags;  // the backend's extra `foundry render` flags
   std::string run_flags;                  // the measurement flags of this run
   std::string strategy;
+  // A p50 below bytes / (env.copy_gbps x floor_margin) is labelled suspect; 0:
+  // no floor (the cache was not flushed between timed runs, so a variant may
+  // legitimately run from cache faster than memory allows).
+  double floor_margin = 0;
 };
 
 struct RecordInputs {

@@ -132,3 +132,42 @@ TEST(Record, AFailedVariantIsNeverTimed) {
   EXPECT_FALSE(f.correctness.ok);
   EXPECT_EQ(f.cost(), std::numeric_limits<double>::infinity());
 }
+
+TEST(Record, ALatencyBelowTheTrafficFloorIsSuspectAndNeverACost) {
+  // full_record: 16384 x 4096 bf16 rmsnorm (268 MB of minimum traffic) in a
+  // p50 of 10 us, against a copy bandwidth of 4000 GB/s: 6700 % of copy.
+  const Record plain = full_record();
+  EXPECT_TRUE(plain.labels.empty()) << "no floor without a margin (a run that did not flush)";
+  EXPECT_EQ(plain.cost(), 10);
+
+  Candidate c;
+  c.op = "rmsnorm";
+  c.dtype = DType::bf16;
+  c.shape = {{"rows", 16384}, {"cols", 4096}};
+  c.params = {{"eps", 1e-5}};
+  c.source = "x";
+  finalize_identity(c);
+  EvalResult e;
+  e.n_tests = 3;
+  RecordInputs in;
+  in.candidate = &c;
+  in.status = Status::ok;
+  in.eval = &e;
+  RecordContext ctx{RecordEnv{FOUNDRY_VERSION, "H200", "nvrtc 13", 4000, 1}, "cuda_event", {}, "", "random", 1.15};
+  const double bytes = 2.0 * 16384 * 4096 * 2 + 4096 * 2;
+  const double floor_us = bytes / (4000e9 * 1.15) * 1e6;  // 58.4 us
+  e.latency_us = LatencyStats{floor_us * 0.9, floor_us, floor_us * 0.9, floor_us, 0, 20};
+  Record fast = make_record(Registry::instance().get("rmsnorm"), in, ctx);
+  EXPECT_EQ(fast.labels, std::vector<std::string>{kSuspectLabel});
+  EXPECT_TRUE(fast.has_label("suspect"));
+  EXPECT_EQ(fast.status, Status::ok) << "a label, not a status";
+  EXPECT_EQ(fast.cost(), std::numeric_limits<double>::infinity()) << "strategies never chase a suspect latency";
+  EXPECT_EQ(to_json(fast)["labels"], json::array({"suspect"}));
+  EXPECT_EQ(record_from_json(to_json(fast)).labels, fast.labels);
+
+  e.latency_us = LatencyStats{floor_us * 1.1, floor_us * 1.2, floor_us * 1.1, floor_us * 1.1, 0, 20};
+  Record honest = make_record(Registry::instance().get("rmsnorm"), in, ctx);
+  EXPECT_TRUE(honest.labels.empty());
+  EXPECT_EQ(to_json(honest)["labels"], json::array());
+  EXPECT_NEAR(honest.cost(), floor_us * 1.1, 1e-9);
+}

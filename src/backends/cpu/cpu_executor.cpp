@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "backends/host_buffers.hpp"
-#include "backends/kernel_args.hpp"
 
 namespace foundry {
 
@@ -13,6 +15,7 @@ CpuExecutor::CpuExecutor() : pool_(static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN
 
 ExecError CpuExecutor::load(const LoadSpec& spec) {
   kernel_.reset();
+  args_.reset();
   if (spec.grid < 1) return {Status::launch_error, fmt::format("grid of {} blocks", spec.grid)};
   try {
     kernel_ = std::make_unique<CpuKernel>(spec.artifact);
@@ -24,20 +27,51 @@ ExecError CpuExecutor::load(const LoadSpec& spec) {
   return {};
 }
 
-ExecError CpuExecutor::run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
-                           std::vector<HostBuffer>& work) {
+ExecError CpuExecutor::stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                             std::vector<HostBuffer>& work) {
   prepare_buffers(op, pristine, work);
-  KernelArgs args(op, host_pointers(work), c);
-  kernel_->launch(pool_, args.args.data(), grid_, threads_);
+  args_.emplace(op, host_pointers(work), c);
   return {};
 }
 
-ExecError CpuExecutor::time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
-                            std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) {
-  prepare_buffers(op, pristine, work);
-  KernelArgs args(op, host_pointers(work), c);
-  out = time_cpu([&] { kernel_->launch(pool_, args.args.data(), grid_, threads_); }, cfg, flusher_);
+ExecError CpuExecutor::launch(bool flush, double* us) {
+  if (!us) {
+    kernel_->launch(pool_, args_->args.data(), grid_, threads_);
+    return {};
+  }
+  // The sweep evicts what the stage's copies left in the cache: the run reads
+  // its inputs from memory, as it would in a model.
+  if (flush) flusher_.flush();
+  const auto t0 = std::chrono::steady_clock::now();
+  kernel_->launch(pool_, args_->args.data(), grid_, threads_);
+  *us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
   return {};
+}
+
+ExecError CpuExecutor::keep(const OpContract& op, std::vector<HostBuffer>& work, int slot) {
+  if (kept_.size() <= static_cast<std::size_t>(slot)) kept_.resize(static_cast<std::size_t>(slot) + 1);
+  auto& k = kept_[static_cast<std::size_t>(slot)];
+  if (k.empty())  // first use in this case: buffers shaped like the written ones
+    for (std::size_t i = 0; i < work.size(); ++i)
+      k.push_back(op.buffers[i].role == Role::in ? HostBuffer() : HostBuffer(work[i].name(), work[i].elem(), work[i].dims()));
+  for (std::size_t i = 0; i < work.size(); ++i)
+    if (op.buffers[i].role != Role::in) std::memcpy(k[i].data(), work[i].data(), work[i].bytes());
+  return {};
+}
+
+ExecError CpuExecutor::bring_back(const OpContract& op, std::vector<HostBuffer>& work, int slot) {
+  const auto& k = kept_.at(static_cast<std::size_t>(slot));
+  for (std::size_t i = 0; i < work.size(); ++i)
+    if (op.buffers[i].role != Role::in) std::memcpy(work[i].data(), k[i].data(), work[i].bytes());
+  return {};
+}
+
+bool CpuExecutor::same_as_kept(const OpContract& op, const std::vector<HostBuffer>& work, int slot) {
+  if (kept_.size() <= static_cast<std::size_t>(slot) || kept_[static_cast<std::size_t>(slot)].empty()) return false;
+  const auto& k = kept_[static_cast<std::size_t>(slot)];
+  for (std::size_t i = 0; i < work.size(); ++i)
+    if (op.buffers[i].role != Role::in && std::memcmp(work[i].data(), k[i].data(), work[i].bytes()) != 0) return false;
+  return true;
 }
 
 }  // namespace foundry

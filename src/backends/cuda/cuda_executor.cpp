@@ -20,6 +20,8 @@ CudaExecutor::~CudaExecutor() {
   if (poisoned_) {
     // The context is dead; freeing into it would only report the fault again.
     for (auto& b : buffers_) b.release();
+    for (auto& slot : kept_)
+      for (auto& b : slot) b.release();
     for (auto* m : {&resident_, &refs_})
       for (auto& [seed, bufs] : *m)
         for (auto& b : bufs) b.release();
@@ -47,11 +49,14 @@ void CudaExecutor::new_case() {
   refs_.clear();
   ref_sums_.clear();
   input_sums_.clear();
+  kept_.clear();
   buffers_.clear();
+  args_.reset();
 }
 
 ExecError CudaExecutor::load(const LoadSpec& spec) {
   kernel_.reset();
+  args_.reset();
   checker_path_ = spec.checker;
   host_checks_ = spec.host_checks;
   grid_ = spec.grid;
@@ -65,7 +70,7 @@ ExecError CudaExecutor::load(const LoadSpec& spec) {
   return {};
 }
 
-std::vector<void*> CudaExecutor::stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& host) {
+std::vector<void*> CudaExecutor::device_args(const OpContract& op, const Case& c, const std::vector<HostBuffer>& host) {
   // `host`: the test's pristine buffers, uploaded on first sight of its seed.
   const auto t0 = std::chrono::steady_clock::now();
   const auto& api = ctx_.api();
@@ -158,26 +163,30 @@ ExecError CudaExecutor::verify_inputs(const OpContract& op, const Case& c) {
   // the case shares: one that wrote into them would spoil the checks of all
   // that follow. Their fingerprints must be what was uploaded.
   if (checker_path_.empty()) return {};
-  load_checker();
-  const auto& api = ctx_.api();
-  const auto& pristine = resident_.at(c.seed);
-  const auto& sums = input_sums_.at(c.seed);
-  for (std::size_t i = 0; i < op.buffers.size(); ++i) {
-    if (op.buffers[i].role != Role::in) continue;
-    long long n = static_cast<long long>(pristine[i]->bytes() / 4);
-    if (n == 0) continue;
-    cuda::CUdeviceptr p = pristine[i]->ptr(), acc = acc_->ptr();
-    ctx_.check(api.MemsetD32Async(acc, 0, 2, nullptr), "cuMemsetD32Async");
-    void* args[] = {&p, &n, &acc};
-    const long long grid = std::min<long long>((n + 255) / 256, 8LL * ctx_.sm_count());
-    if (cuda::CUresult e = summer_->launch(grid, 256, 0, args); e != 0)
-      throw CudaError(e, "foundry_sum_words launch: " + api.error_text(e));
-    unsigned long long s = 0;
-    ctx_.check(api.MemcpyDtoH(&s, acc, sizeof s), "cuMemcpyDtoH");
-    if (s != sums[i]) {
-      new_case();  // upload everything afresh for the next candidate
-      return {Status::runtime_fault, fmt::format("wrote into its input {} (read-only; test seed {})", op.buffers[i].name, c.seed)};
+  try {
+    load_checker();
+    const auto& api = ctx_.api();
+    const auto& pristine = resident_.at(c.seed);
+    const auto& sums = input_sums_.at(c.seed);
+    for (std::size_t i = 0; i < op.buffers.size(); ++i) {
+      if (op.buffers[i].role != Role::in) continue;
+      long long n = static_cast<long long>(pristine[i]->bytes() / 4);
+      if (n == 0) continue;
+      cuda::CUdeviceptr p = pristine[i]->ptr(), acc = acc_->ptr();
+      ctx_.check(api.MemsetD32Async(acc, 0, 2, nullptr), "cuMemsetD32Async");
+      void* args[] = {&p, &n, &acc};
+      const long long grid = std::min<long long>((n + 255) / 256, 8LL * ctx_.sm_count());
+      if (cuda::CUresult e = summer_->launch(grid, 256, 0, args); e != 0)
+        throw CudaError(e, "foundry_sum_words launch: " + api.error_text(e));
+      unsigned long long s = 0;
+      ctx_.check(api.MemcpyDtoH(&s, acc, sizeof s), "cuMemcpyDtoH");
+      if (s != sums[i]) {
+        new_case();  // upload everything afresh for the next candidate
+        return {Status::runtime_fault, fmt::format("wrote into its input {} (read-only; test seed {})", op.buffers[i].name, c.seed)};
+      }
     }
+  } catch (const CudaError& e) {
+    return fail(e, false);
   }
   return {};
 }
@@ -260,48 +269,78 @@ bool CudaExecutor::check_in_place(const OpContract& op, const Case& c, const std
   return true;
 }
 
-ExecError CudaExecutor::run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
-                            std::vector<HostBuffer>& /*work: outputs stay on the device until fetch*/) {
+ExecError CudaExecutor::stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                              std::vector<HostBuffer>& /*work: outputs stay on the device until fetch*/) {
   try {
-    KernelArgs args(op, stage(op, c, pristine), c);
-    if (cuda::CUresult r = kernel_->launch(grid_, threads_, smem_, args.args.data()); r != 0)
-      return fail(CudaError(r, fmt::format("cuLaunchKernel(grid {}, block {}, smem {}): {}", grid_, threads_, smem_,
-                                           ctx_.api().error_text(r))), true);
-    ctx_.synchronize();
-    return verify_inputs(op, c);
+    args_.emplace(op, device_args(op, c, pristine), c);
+    return {};
   } catch (const CudaError& e) {
     return fail(e, false);
   }
 }
 
-ExecError CudaExecutor::time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
-                             std::vector<HostBuffer>& /*work*/, const BenchConfig& cfg, LatencyStats& out) {
+ExecError CudaExecutor::launch(bool flush, double* us) {
+  const auto& api = ctx_.api();
   try {
-    KernelArgs args(op, stage(op, c, pristine), c);
-    const auto& api = ctx_.api();
-    auto launch = [&] {
-      if (cuda::CUresult r = kernel_->launch(grid_, threads_, smem_, args.args.data()); r != 0)
-        throw CudaError(r, "cuLaunchKernel: " + api.error_text(r));
-    };
-    out = adaptive_samples(
-        [&] {
-          launch();
-          ctx_.synchronize();
-        },
-        [&] {
-          // The flush runs before the start event, so it is not timed.
-          if (cfg.flush_cache) ctx_.check(api.MemsetD8Async(flush_->ptr(), 0, flush_->bytes(), nullptr), "cuMemsetD8Async");
-          ctx_.check(api.EventRecord(start_, nullptr), "cuEventRecord");
-          launch();
-          ctx_.check(api.EventRecord(stop_, nullptr), "cuEventRecord");
-          ctx_.check(api.EventSynchronize(stop_), "cuEventSynchronize");
-          float ms = 0;
-          ctx_.check(api.EventElapsedTime(&ms, start_, stop_), "cuEventElapsedTime");
-          return static_cast<double>(ms) * 1e3;
-        },
-        cfg);
-    ctx_.synchronize();
-    return verify_inputs(op, c);
+    // Everything the stage queued (restores, poison) and the flush precede the
+    // start event on the same stream, so none of it is timed.
+    if (us && flush) ctx_.check(api.MemsetD8Async(flush_->ptr(), 0, flush_->bytes(), nullptr), "cuMemsetD8Async");
+    if (us) ctx_.check(api.EventRecord(start_, nullptr), "cuEventRecord");
+    if (cuda::CUresult r = kernel_->launch(grid_, threads_, smem_, args_->args.data()); r != 0)
+      return fail(CudaError(r, fmt::format("cuLaunchKernel(grid {}, block {}, smem {}): {}", grid_, threads_, smem_,
+                                           api.error_text(r))), true);
+    if (!us) {
+      ctx_.synchronize();
+      return {};
+    }
+    ctx_.check(api.EventRecord(stop_, nullptr), "cuEventRecord");
+    ctx_.check(api.EventSynchronize(stop_), "cuEventSynchronize");
+    float ms = 0;
+    ctx_.check(api.EventElapsedTime(&ms, start_, stop_), "cuEventElapsedTime");
+    *us = static_cast<double>(ms) * 1e3;
+    return {};
+  } catch (const CudaError& e) {
+    return fail(e, false);
+  }
+}
+
+void CudaExecutor::copy_written(const OpContract& op, int slot, bool to_kept) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto& kept = kept_.at(static_cast<std::size_t>(slot));
+  for (std::size_t i = 0; i < buffers_.size(); ++i) {
+    if (op.buffers[i].role == Role::in || buffers_[i]->bytes() == 0) continue;
+    const cuda::CUdeviceptr live = buffers_[i]->ptr(), aside = kept[i]->ptr();
+    ctx_.check(ctx_.api().MemcpyDtoDAsync(to_kept ? aside : live, to_kept ? live : aside, buffers_[i]->bytes(), nullptr),
+               "cuMemcpyDtoDAsync");
+  }
+  transfer_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+ExecError CudaExecutor::keep(const OpContract& op, std::vector<HostBuffer>& /*work*/, int slot) {
+  try {
+    if (kept_.size() <= static_cast<std::size_t>(slot)) kept_.resize(static_cast<std::size_t>(slot) + 1);
+    auto& kept = kept_[static_cast<std::size_t>(slot)];
+    if (kept.empty()) {  // first use in this case: buffers shaped like the written ones
+      try {
+        for (std::size_t i = 0; i < buffers_.size(); ++i)
+          kept.push_back(op.buffers[i].role == Role::in ? nullptr : std::make_unique<DeviceBuffer>(ctx_, buffers_[i]->bytes()));
+      } catch (const CudaError& e) {
+        kept.clear();
+        if (is_sticky_cuda_error(e.code)) throw;
+        return {Status::harness_error, std::string("no device memory to keep a timed run's outputs for its check: ") + e.what()};
+      }
+    }
+    copy_written(op, slot, true);
+    return {};
+  } catch (const CudaError& e) {
+    return fail(e, false);
+  }
+}
+
+ExecError CudaExecutor::bring_back(const OpContract& op, std::vector<HostBuffer>& /*work*/, int slot) {
+  try {
+    copy_written(op, slot, false);
+    return {};
   } catch (const CudaError& e) {
     return fail(e, false);
   }

@@ -1,18 +1,21 @@
 // The cuda executor. Each test's inputs and float64 reference are uploaded
-// once per case and stay on the device for every candidate of the case; a run
-// points the kernel at them, restores inout buffers by a device copy, poisons
-// outputs with a device memset and launches. Ops with the elementwise rule are
-// checked on the device (device_check.cu), the others after copying back what
-// the kernel writes. Timing: CUDA events around each launch, an L2 flush (a
-// memset of twice the L2) before it.
+// once per case and stay on the device for every candidate of the case; a
+// stage points the kernel at that test's inputs, restores inout buffers by a
+// device copy and poisons outputs with a device memset, all queued before the
+// launch (and before a timed launch's start event). Ops with the elementwise
+// rule are checked on the device (device_check.cu), the others after copying
+// back what the kernel writes. Timing: CUDA events around each launch, an L2
+// flush (a memset of twice the L2) before the start event.
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "backends/cuda/cuda_runtime.hpp"
 #include "backends/executor.hpp"
+#include "backends/kernel_args.hpp"
 
 namespace foundry {
 
@@ -22,10 +25,13 @@ class CudaExecutor final : public Executor {
   ~CudaExecutor() override;
   void new_case() override;
   ExecError load(const LoadSpec& spec) override;
-  ExecError run(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
-                std::vector<HostBuffer>& work) override;
-  ExecError time(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
-                 std::vector<HostBuffer>& work, const BenchConfig& cfg, LatencyStats& out) override;
+  ExecError stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
+                  std::vector<HostBuffer>& work) override;
+  ExecError launch(bool flush, double* us) override;
+  // runtime_fault when a resident `in` buffer of test c changed (the kernel wrote into it).
+  ExecError verify_inputs(const OpContract& op, const Case& c) override;
+  ExecError keep(const OpContract& op, std::vector<HostBuffer>& work, int slot) override;
+  ExecError bring_back(const OpContract& op, std::vector<HostBuffer>& work, int slot) override;
   ExecError fetch(const OpContract& op, std::vector<HostBuffer>& work) override;
   bool checks_in_place() const override { return !checker_path_.empty() && !host_checks_; }
   bool check_in_place(const OpContract& op, const Case& c, const std::vector<std::vector<double>>& ref,
@@ -35,10 +41,10 @@ class CudaExecutor final : public Executor {
  private:
   ExecError fail(const CudaError& e, bool during_launch);
   void load_checker();
-  // runtime_fault when a resident `in` buffer of test c changed (the kernel wrote into it).
-  ExecError verify_inputs(const OpContract& op, const Case& c);
   // Device pointers, in ABI order, for a run of test `c` (`host`: its pristine buffers).
-  std::vector<void*> stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& host);
+  std::vector<void*> device_args(const OpContract& op, const Case& c, const std::vector<HostBuffer>& host);
+  // Device-to-device copies of the written buffers, between buffers_ and kept_[slot].
+  void copy_written(const OpContract& op, int slot, bool to_kept);
 
   CudaContext ctx_;
   // Per test seed of the current case: the pristine in and inout buffers (null
@@ -48,6 +54,8 @@ class CudaExecutor final : public Executor {
   std::map<uint64_t, std::vector<unsigned long long>> ref_sums_;    // their bit-pattern sums, for tampering
   std::map<uint64_t, std::vector<unsigned long long>> input_sums_;  // 32-bit word sums of the `in` buffers
   std::vector<std::unique_ptr<DeviceBuffer>> buffers_;  // what the kernel writes: out and inout
+  std::vector<std::vector<std::unique_ptr<DeviceBuffer>>> kept_;  // per slot: copies of buffers_ (null for inputs)
+  std::optional<KernelArgs> args_;                      // of the staged run
   std::unique_ptr<DeviceBuffer> flush_;
   std::unique_ptr<CudaKernel> kernel_;
   std::string checker_path_;              // CUBIN of the device-side check and input fingerprint
