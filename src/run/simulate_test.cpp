@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
 
 #include "cli_helpers.hpp"
@@ -21,9 +23,14 @@ struct Fixture {
 };
 
 // A session recorded exhaustively on the fake backend: every case's every valid point.
+// Built once per test process, in a directory of its own (never one a
+// previous build of the tests left behind).
 fs::path exhaustive_session() {
-  const fs::path d = fs::path(::testing::TempDir()) / "foundry-simulate" / "session";
-  if (fs::exists(d / "attempts.ndjson")) return d;
+  static bool built = false;
+  const fs::path d = fs::path(::testing::TempDir()) / "foundry-simulate" / ("session-" + std::to_string(getpid()));
+  if (built) return d;
+  built = true;
+  fs::remove_all(d);
   RunConfig c;
   c.template_root = fs::path(FOUNDRY_TEST_DIR) / "fixtures/fake_templates";
   c.ops = {"rmsnorm"};
