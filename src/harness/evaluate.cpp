@@ -199,10 +199,10 @@ double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_c
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-// Timed runs checked besides the last (Evaluator::bench). Executor slots
-// 0 .. kSampledChecks-1 hold the reservoir of timed runs; slot kSampledChecks
-// + t holds this candidate's passing check-phase output of test t, where the
-// executor compares bits cheaply.
+// Timed runs whose check is not cheap, checked in full after the loop
+// besides the last (Evaluator::bench). Executor slots 0 .. kSampledChecks-1
+// hold that reservoir; slot kSampledChecks + t holds this candidate's passing
+// check-phase output of test t, where the executor compares bits cheaply.
 constexpr int kSampledChecks = 3;
 
 // The harness's own draws for the timed loop (which test a run reads, which
@@ -321,36 +321,59 @@ ExecError Evaluator::bench(const EvalRequest& req, EvalResult& res) {
   // kernels take other paths on the adversarial tests (exp overflow,
   // subnormals; swiglu three times slower), and a latency is for typical data,
   // as before; the other timed runs are decoys, timed and flushed alike.
-  // Which timed runs are checked is drawn independently of that order: the
-  // last one, and kSampledChecks drawn uniformly from all the timed runs that
-  // happened (their outputs are set aside as the loop goes, a reservoir
-  // sample, and checked after it, so the cost is that of kSampledChecks + 1
-  // checks however long the loop runs). To lower the recorded median a
-  // kernel must cut corners on more than half of test 0's runs, three in
-  // four of all, so each sampled check finds it with probability above 3/8.
-  // Where the executor compares bits cheaply (cpu), a checked run whose
-  // outputs equal, bit for bit, what the same kernel wrote for the same test
-  // in its check, which passed, passes without the comparison against the
-  // reference; anything else (poison, another test's answer, a kernel that
-  // is not deterministic) gets the full check.
+  //
+  // Every timed run's outputs are settled right after it, outside the timed
+  // region, where that is cheap: on the device by the device check (cuda,
+  // elementwise ops); on the cpu by comparing bits with what the same kernel
+  // wrote for the same test in its check, which passed (identical bits pass
+  // the same check; a full comparison against the float64 reference costs
+  // more than the run at large shapes). A run that cannot be settled so (its
+  // bits differ: poison, another test's answer, a kernel that is not
+  // deterministic; or an op checked on the host) enters a reservoir of
+  // kSampledChecks drawn uniformly from all such runs, checked in full after
+  // the loop with the last run: the cost is bounded however long the loop
+  // ran. A deterministic kernel that cuts corners on any timed run is caught;
+  // for the rest, lowering the median takes corners cut on more than half of
+  // test 0's runs, so each reservoir check finds it with probability above
+  // 3/8.
   CaseData& d = *case_;
   const OpContract& op = *d.op;
   const int n = req.n_tests;
+  const bool on_device = op.elementwise_check() && exec_->checks_in_place();
   Draws draws(req.seed ^ std::stoull(sha256_hex(std::filesystem::path(req.artifact).filename().string()).substr(0, 16), nullptr, 16));
-  int test = 0;
+  int test = 0, timed = 0, unsettled = 0;
+  bool last_settled = false;
   std::set<int> used;
   ExecError err;
+  struct Kept {
+    int run, test;
+  };
+  std::vector<Kept> kept;  // the reservoir of unsettled timed runs
+
+  // A full check of timed run `run` (test t): a failure becomes the variant's status.
+  auto full_check = [&](int run, int t) -> ExecError {
+    CheckResult r;
+    if (ExecError e = check(t, r, res)) return e;
+    merge(res.check, r);
+    if (r.status != Status::ok && res.status == Status::ok) {
+      res.status = r.status;
+      res.error = fmt::format("during timing: timed run {} (test {}, seed {}): {}", run + 1, t, d.cases[t].seed, r.detail);
+    }
+    return {};
+  };
+  // Settles timed run `run` at once where that is cheap; false: it is not settled.
+  auto settle = [&](int run, int t) {
+    if (exec_->compares_kept()) return exec_->same_as_kept(op, d.work, kSampledChecks + t);
+    if (!on_device) return false;
+    err = full_check(run, t);
+    return true;
+  };
   auto next_run = [&] {
     test = n > 1 && draws.below(4) == 0 ? 1 + draws.below(n - 1) : 0;
     used.insert(test);
     err = exec_->stage(op, d.cases[test], d.pristine[test], d.work);
     return !err;
   };
-  struct Kept {
-    int run, test;
-  };
-  std::vector<Kept> kept;
-  int timed = 0;
   LatencyStats lat = adaptive_samples(
       [&] {
         if (next_run()) err = exec_->launch(false, nullptr);
@@ -359,40 +382,34 @@ ExecError Evaluator::bench(const EvalRequest& req, EvalResult& res) {
         double us = 0;
         if (!next_run() || (err = exec_->launch(req.bench.flush_cache, &us))) return us;
         const int run = timed++;
-        // Algorithm R: after this run each timed run so far is kept with equal probability.
-        int slot = run < kSampledChecks ? run : draws.below(run + 1);
-        if (slot < kSampledChecks) {
-          err = exec_->keep(op, d.work, slot);
-          if (run < kSampledChecks)
-            kept.push_back({run, test});
-          else
-            kept[static_cast<std::size_t>(slot)] = {run, test};
+        last_settled = settle(run, test);
+        if (!last_settled && !err) {
+          // Algorithm R: each unsettled run so far is in the reservoir with equal probability.
+          const int slot = unsettled < kSampledChecks ? unsettled : draws.below(unsettled + 1);
+          if (slot < kSampledChecks) {
+            err = exec_->keep(op, d.work, slot);
+            if (slot == static_cast<int>(kept.size()))
+              kept.push_back({run, test});
+            else
+              kept[static_cast<std::size_t>(slot)] = {run, test};
+          }
+          ++unsettled;
         }
         return test == 0 ? us : std::numeric_limits<double>::quiet_NaN();
       },
-      req.bench, [&] { return static_cast<bool>(err); });
+      req.bench, [&] { return err || res.status != Status::ok; });
   if (err) return err;
+  // Before any verdict: a kernel that wrote into shared inputs must not spoil the next candidate's checks.
   for (int t : used)
     if (ExecError e = exec_->verify_inputs(op, d.cases[t])) return e;
 
   // The last timed run's outputs are where it left them; then each kept one.
-  auto judge = [&](int run, int t) -> ExecError {
-    if (exec_->compares_kept() && exec_->same_as_kept(op, d.work, kSampledChecks + t)) return {};
-    CheckResult r;
-    if (ExecError e = check(t, r, res)) return e;
-    merge(res.check, r);
-    if (r.status != Status::ok && res.status == Status::ok) {
-      res.status = r.status;
-      res.error = fmt::format("during timing: timed run {} of {} (test {}, seed {}): {}", run + 1, timed, t,
-                              d.cases[t].seed, r.detail);
-    }
-    return {};
-  };
-  if (ExecError e = judge(timed - 1, test)) return e;
+  if (res.status == Status::ok && !last_settled)
+    if (ExecError e = full_check(timed - 1, test)) return e;
   for (std::size_t s = 0; s < kept.size() && res.status == Status::ok; ++s) {
     if (kept[s].run == timed - 1) continue;
     if (ExecError e = exec_->bring_back(op, d.work, static_cast<int>(s))) return e;
-    if (ExecError e = judge(kept[s].run, kept[s].test)) return e;
+    if (ExecError e = full_check(kept[s].run, kept[s].test)) return e;
   }
   if (res.status == Status::ok) res.latency_us = lat;
   return {};

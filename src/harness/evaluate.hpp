@@ -1,7 +1,7 @@
 // Worker-side judgement of one compiled variant: check on several seeds with
 // poisoned outputs, then benchmark what passed, every timed run starting from
-// staged inputs and poisoned outputs, and check a sample of the timed runs.
-// Runs inside a worker process.
+// staged inputs and poisoned outputs, and check the timed runs' outputs (each
+// where that is cheap, a sample otherwise). Runs inside a worker process.
 #pragma once
 #include <cstdint>
 #include <functional>
