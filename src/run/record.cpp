@@ -44,8 +44,12 @@ E parse_enum(const json& j, const char* key, std::optional<E> (*parse)(const std
 
 std::string Record::case_key() const { return foundry::case_key(op, dtype, shape, params, input_seed); }
 
+bool Record::trusted_ok() const {
+  return status == Status::ok && !has_label(kSuspectLabel) && !has_label(kSanitizerLabel);
+}
+
 double Record::cost() const {
-  if (status == Status::ok && bench.latency_us && !has_label(kSuspectLabel)) return bench.latency_us->p50;
+  if (trusted_ok() && bench.latency_us) return bench.latency_us->p50;
   return std::numeric_limits<double>::infinity();
 }
 

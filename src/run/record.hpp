@@ -25,6 +25,9 @@ inline constexpr int kRecordSchema = 3;
 // Label of a variant whose p50 is below the fastest the op's traffic allows
 // at the device's measured copy bandwidth (times the backend's margin).
 inline constexpr char kSuspectLabel[] = "suspect";
+// Label of a variant that a memory or race checker (guard pages, the GPU's
+// sanitizer) caught, although its outputs matched.
+inline constexpr char kSanitizerLabel[] = "sanitizer";
 
 struct RecordBuild {
   bool ok = false;
@@ -101,8 +104,11 @@ struct Record {
 
   // The key of the case it was tried on (its inputs and reference).
   std::string case_key() const;
-  // p50 latency of a correct, timed variant whose latency is believed (not
-  // suspect); +inf otherwise.
+  // A correct variant nothing casts doubt on: status ok and neither suspect
+  // nor caught by a sanitizer. Only these are "best", exported as answers,
+  // or counted as correct by reports.
+  bool trusted_ok() const;
+  // p50 latency of a trusted, timed variant; +inf otherwise.
   double cost() const;
   bool has_label(const std::string& label) const;
 };
