@@ -2,22 +2,32 @@
 # Both install missing Debian packages first.
 
 DEBIAN_PACKAGES := cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev \
-                   libyaml-cpp-dev libmuparser-dev libssl-dev libgtest-dev
+                   libyaml-cpp-dev libmuparser-dev libssl-dev libgtest-dev gnuplot-nox
+# Only the tests need these (the report page is checked in headless Chromium); `make deps` installs them too.
+TEST_PACKAGES := chromium
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= runs/demo-$(shell date +%Y%m%d-%H%M%S)
 
 PREFIX ?= /usr/local
 
-.PHONY: deps build test demo clean bench-cpu device-bundle install
+.PHONY: deps demo-deps build test demo clean bench-cpu device-bundle install
 
-deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+# Installs those of the packages $(1) that are missing.
+define install_missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEBIAN_PACKAGES) $(TEST_PACKAGES))
+
+demo-deps:
+	$(call install_missing,$(DEBIAN_PACKAGES))
 
 build: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
@@ -26,9 +36,14 @@ build: deps
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
-demo: build
-	./$(BUILD_DIR)/foundry run -n 6 --session-dir $(DEMO_DIR)
-	@echo "demo session written to $(DEMO_DIR) (records: $(DEMO_DIR)/attempts.ndjson)"
+# Builds only the CLI, records a small CPU session (four ops, decode shapes, f32 and bf16)
+# and writes its report.
+demo: demo-deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target foundry
+	$(BUILD_DIR)/foundry run --ops rmsnorm softmax swiglu rope -n 8 --shapes decode --dtypes f32 bf16 \
+	  --session-dir $(DEMO_DIR)
+	$(BUILD_DIR)/foundry report $(DEMO_DIR)
 
 # The CLI into $(DESTDIR)$(PREFIX)/bin and its templates into
 # $(DESTDIR)$(PREFIX)/share/foundry/templates, where it finds them from any directory.

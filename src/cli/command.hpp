@@ -30,6 +30,8 @@ Command render_command();
 Command worker_command();
 Command simulate_command();
 Command export_kt_command();
+Command report_command();
+Command export_command();
 
 // The whole invocation as typed; main sets it, `run` records it in session.json.
 std::string& invocation();

@@ -12,6 +12,8 @@
 #include "backends/backend.hpp"
 #include "backends/backend_table.hpp"
 #include "cli/command.hpp"
+#include "report/analysis.hpp"
+#include "report/run_summary.hpp"
 #include "run/coordinator.hpp"
 #include "run/strategy.hpp"
 
@@ -93,6 +95,9 @@ int run_main(RunOptions& o, const CLI::App& sub) {
                              cfg.mode, 100.0 * static_cast<double>(s.pairs_covered) / static_cast<double>(s.pairs_total),
                              s.pairs_covered, s.pairs_total);
   std::cout << fmt::format("attempts: {}\n", (cfg.session_dir / "attempts.ndjson").string());
+  report::AnalysisOptions ao;
+  ao.templates = o.templates;
+  std::cout << report::run_summary_text(*report::analyse({cfg.session_dir}, ao), cfg.session_dir);
   return 0;
 }
 
