@@ -97,7 +97,11 @@ int run_main(RunOptions& o, const CLI::App& sub) {
   std::cout << fmt::format("attempts: {}\n", (cfg.session_dir / "attempts.ndjson").string());
   report::AnalysisOptions ao;
   ao.templates = o.templates;
-  std::cout << report::run_summary_text(*report::analyse({cfg.session_dir}, ao), cfg.session_dir);
+  try {
+    std::cout << report::run_summary_text(*report::analyse({cfg.session_dir}, ao), cfg.session_dir);
+  } catch (const std::exception& e) {  // the run is recorded; only its summary is missing
+    std::cout << "no summary: " << e.what() << "\n";
+  }
   return 0;
 }
 
