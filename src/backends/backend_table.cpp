@@ -34,10 +34,20 @@ namespace foundry {
 const std::vector<BackendRow>& backend_table() {
   static const std::vector<BackendRow> rows{
       {"cpu", "host C++ compiler, dlopen", "steady_clock", "", make_cpu_backend,
-       [] { return std::unique_ptr<Executor>(std::make_unique<CpuExecutor>()); }, cpu_availability, cpu_copy_gbps, 2.0},
+       [] { return std::unique_ptr<Executor>(std::make_unique<CpuExecutor>()); }, cpu_availability, cpu_copy_gbps, 2.0,
+       "C++20 for the host compiler (-O3 -march=native, shared object); the pool runs one call per block",
+       "static inline void kernel(int64_t block, int64_t num_blocks, ",
+       "T (the dtype), to_f/from_f (T to float and back, bf16 rounded to nearest even), FOUNDRY_INLINE, "
+       "FOUNDRY_RESTRICT, eight-lane vectors v8f with load8/store8/store8_nt/aligned8/store_fence, "
+       "copy_row (streaming row copy), the Philox helpers"},
       {"cuda", "NVRTC and the CUDA driver API, opened at run time", "cuda_event", "sm_90", make_cuda_backend,
        [] { return std::unique_ptr<Executor>(std::make_unique<CudaExecutor>()); }, cuda_availability, cuda_copy_gbps,
-       1.15},
+       1.15, "CUDA C++ compiled by NVRTC; every thread of the 1-D grid calls the kernel",
+       "__device__ __forceinline__ void kernel(",
+       "T (float, __half or __nv_bfloat16), to_f/from_f, FOUNDRY_RESTRICT, FOUNDRY_LAUNCH_BOUNDS (define it to "
+       "set __launch_bounds__), Vec<Len> with load_vec/store_vec and evict-first load_vec_cs/store_vec_cs, Raw<Bytes> byte-width copies (load, store), "
+       "warp_sum/warp_max, block_sum/block_max, rowgroup_* row-group helpers, lanes_argmax, grouped_* expert "
+       "tiling helpers, the Philox helpers"},
   };
   return rows;
 }

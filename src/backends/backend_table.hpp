@@ -36,6 +36,12 @@ struct BackendRow {
   // from a flushed cache): a p50 below bytes / (copy_gbps x floor_margin) is
   // labelled suspect. Measured per backend (backend_table.cpp says how).
   double floor_margin = 0;
+  // What a kernel author writes for it (export-sft's prompts): the language
+  // and compiler, the kernel function's form up to its ABI parameters (which
+  // follow, then ")"), and what the prelude gives a template.
+  std::string language;
+  std::string kernel_form;
+  std::string prelude;
 };
 
 const std::vector<BackendRow>& backend_table();

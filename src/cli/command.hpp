@@ -32,6 +32,7 @@ Command simulate_command();
 Command export_kt_command();
 Command report_command();
 Command export_command();
+Command export_sft_command();
 
 // The whole invocation as typed; main sets it, `run` records it in session.json.
 std::string& invocation();
