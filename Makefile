@@ -3,15 +3,19 @@
 
 DEBIAN_PACKAGES := cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev \
                    libyaml-cpp-dev libmuparser-dev libssl-dev libgtest-dev gnuplot-nox
-# Only the tests need these (the report page is checked in headless Chromium); `make deps` installs them too.
-TEST_PACKAGES := chromium
+# Only the tests need these (the report page is checked in headless Chromium; python3-venv makes
+# the virtual environment of the Python tests); `make deps` installs them too.
+TEST_PACKAGES := chromium python3 python3-venv
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= runs/demo-$(shell date +%Y%m%d-%H%M%S)
 
 PREFIX ?= /usr/local
+# The Python tests' virtual environment (tests/python/requirements.txt, from PyPI).
+VENV ?= .venv
+PYTHON ?= python3
 
-.PHONY: deps demo-deps build test demo clean bench-cpu device-bundle install
+.PHONY: deps demo-deps build test demo clean bench-cpu device-bundle install venv
 
 # Installs those of the packages $(1) that are missing.
 define install_missing
@@ -30,11 +34,21 @@ demo-deps:
 	$(call install_missing,$(DEBIAN_PACKAGES))
 
 build: deps
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOUNDRY_VENV=$(abspath $(VENV)) > /dev/null
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build
+test: build venv
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# mlx (its CPU backend), mlx-lm, datasets and tokenizers for the test that
+# trains on an export-sft dataset; made again when the requirements change.
+venv: $(VENV)/requirements.txt
+
+$(VENV)/requirements.txt: tests/python/requirements.txt | deps
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -r tests/python/requirements.txt
+	cp tests/python/requirements.txt $@
 
 # Builds only the CLI, records a small CPU session (four ops, decode shapes, f32 and bf16)
 # and writes its report.
