@@ -57,12 +57,16 @@ inline foundry::ProcessResult foundry_cmd(const std::vector<std::string>& args, 
   return foundry::run_process(argv, timeout_s);
 }
 
-inline std::vector<nlohmann::json> read_records(const fs::path& session) {
+inline std::vector<nlohmann::json> read_ndjson_file(const fs::path& file) {
   std::vector<nlohmann::json> out;
-  std::ifstream in(session / "attempts.ndjson");
+  std::ifstream in(file);
   for (std::string l; std::getline(in, l);)
     if (!l.empty()) out.push_back(nlohmann::json::parse(l));
   return out;
+}
+
+inline std::vector<nlohmann::json> read_records(const fs::path& session) {
+  return read_ndjson_file(session / "attempts.ndjson");
 }
 
 inline std::string read_file(const fs::path& p) {

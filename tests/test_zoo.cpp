@@ -54,6 +54,11 @@ std::map<std::string, std::map<std::string, int>> expect_declared(const std::str
   }
   EXPECT_EQ(declared, zoo_templates(backend)) << "every zoo template is declared in expected.json, and only those";
 
+  // Confirm-pass labels: record id -> the checks it failed (confirmations.ndjson).
+  std::map<std::string, std::set<std::string>> failed_checks;
+  if (fs::exists(session / "confirmations.ndjson"))
+    for (const auto& c : read_ndjson_file(session / "confirmations.ndjson"))
+      if (c["status"] != "ok") failed_checks[c["id"]].insert(c["check"] == "fresh_seeds" ? "unconfirmed" : "sanitizer");
   std::map<std::string, std::map<std::string, int>> seen;
   std::map<std::string, std::set<std::string>> cases_of_op, templates_of_op;
   std::set<std::pair<std::string, std::string>> tried;  // (template, case)
@@ -74,6 +79,14 @@ std::map<std::string, std::map<std::string, int>> expect_declared(const std::str
     std::set<std::string> allowed;
     for (const auto& s : e.value(which, e.at("statuses"))) allowed.insert(s);
     if (status == "ok" && e.contains("uncaught")) continue;  // a declared hole: the file says why
+    if (status == "ok" && e.contains("labels") && which == "statuses") {
+      bool labelled = false;
+      for (const auto& l : e["labels"]) labelled |= failed_checks[rec["id"]].count(l.get<std::string>()) > 0;
+      EXPECT_TRUE(labelled) << "ok without one of its declared labels " << e["labels"].dump() << ": " << where;
+      ++seen[id]["ok+" + e["labels"][0].get<std::string>()];
+      --seen[id][status];
+      continue;
+    }
     EXPECT_TRUE(allowed.count(status)) << where;
     if (e.contains("error_contains") && status != "invalid_knobs" && which == "statuses")
       EXPECT_NE(rec["error"].get<std::string>().find(e["error_contains"].get<std::string>()), std::string::npos) << where;
@@ -124,5 +137,6 @@ TEST(CudaCompileOnly, TheZooCompilesOrFailsToAsDeclared) {
 TEST(CudaZoo, EveryGpuFaultGetsADeclaredLabelAndTheRunGoesOn) {
   std::string why;
   if (!have_gpu(&why)) GTEST_SKIP() << "skipped: needs an NVIDIA GPU (" << why << ")";
-  run_zoo("cuda", {"--bench-timeout", "5"}, "statuses");
+  // Every ok variant of every case through compute-sanitizer memcheck and racecheck.
+  run_zoo("cuda", {"--bench-timeout", "5", "--sanitize", "--confirm", "32"}, "statuses");
 }

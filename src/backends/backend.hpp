@@ -42,7 +42,7 @@ struct Launch {
 
 struct BuildResult {
   bool ok = false;
-  Status status = Status::ok;  // compile_error or resource_limit when !ok
+  Status status = Status::ok;  // compile_error, resource_limit or harness_error when !ok
   std::filesystem::path artifact;  // shared object (cpu) or CUBIN (cuda)
   double ms = 0;
   bool cache_hit = false;
@@ -89,6 +89,9 @@ class Backend {
   // or -1. `asked`: --workers, `asked_explicitly`: whether it was given.
   // Default: `asked` workers, no device (cuda: one per visible GPU, at most `asked` when given).
   virtual std::vector<int> worker_devices(int asked, bool asked_explicitly) const;
+  // Memory and race checkers the confirm pass can run a variant's checks
+  // under (--sanitize); none where the checks guard memory themselves.
+  virtual std::vector<std::string> sanitizer_tools() const { return {}; }
   // Throws std::invalid_argument saying what is missing when variants cannot
   // run here and the run is not compile-only.
   virtual void require_runnable(bool /*compile_only*/) const {}

@@ -94,6 +94,11 @@ int run_main(RunOptions& o, const CLI::App& sub) {
     std::cout << fmt::format("pairwise coverage of knob values by the {} searches: {:.1f}% ({} of {} pairs of the cases' templates)\n",
                              cfg.mode, 100.0 * static_cast<double>(s.pairs_covered) / static_cast<double>(s.pairs_total),
                              s.pairs_covered, s.pairs_total);
+  if (s.confirm_checks > 0)
+    std::cout << fmt::format("confirm: {} checks in {:.1f} s; best variants confirmed {}, failed on fresh seeds {}{} "
+                             "(labels; failed ones are never best)\n",
+                             s.confirm_checks, s.confirm_s, s.confirmed, s.unconfirmed,
+                             cfg.sanitize ? fmt::format(", reported by a sanitizer {}", s.sanitizer) : "");
   std::cout << fmt::format("attempts: {}\n", (cfg.session_dir / "attempts.ndjson").string());
   report::AnalysisOptions ao;
   ao.templates = o.templates;
@@ -160,6 +165,10 @@ Command run_command() {
             sub.add_option("--cache-dir", o->cache_root, "compile cache and measured ceilings")->envname("FOUNDRY_CACHE_DIR");
             sub.add_flag("--compile-only", cfg.compile_only, "build every proposed variant and record its resources (status compiled), run none");
             sub.add_option("--arch", cfg.arch, "cuda: GPU architecture to compile for, e.g. sm_90 (default: the GPU's)");
+            sub.add_option("--confirm", cfg.confirm_top,
+                           "after the run, check the best N trusted variants of each case again on fresh seeds (1; 0: none)");
+            sub.add_flag("--sanitize", cfg.sanitize,
+                         "cuda: also run those variants' checks under compute-sanitizer memcheck and racecheck");
             sub.add_flag("--host-checks", cfg.host_checks,
                          "cuda: copy outputs back and check them on the host, also where the GPU would check them");
             sub.add_flag("--no-flush", o->no_flush, "do not evict the cache between timed runs");

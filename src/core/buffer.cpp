@@ -1,6 +1,7 @@
 #include "core/buffer.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -68,26 +69,42 @@ HostBuffer::HostBuffer(std::string name, Elem elem, std::vector<int64_t> dims)
     if (d < 0) throw std::invalid_argument("buffer " + name_ + ": negative dimension");
     numel_ *= static_cast<std::size_t>(d);
   }
-  // 64-byte alignment so vectorised kernels may use aligned loads at row starts
-  // (mappings are page-aligned). Contents start zeroed either way.
+  // 64-byte alignment so vectorised kernels may use aligned loads at row
+  // starts. Every buffer is a mapping that ends in an inaccessible guard page,
+  // placed so that the allocation (bytes rounded up to 64) ends right at the
+  // guard: any access past that faults. The rounding slack between the last
+  // element and the guard (under 64 bytes, none when the size is a multiple
+  // of 64) holds a canary, so a write into it is seen (slack_intact). Pages
+  // are zero until first touched, so a buffer nobody writes (an output's host
+  // copy while the GPU checks it in place) costs nothing.
+  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   std::size_t bytes_alloc = ((bytes() + 63) / 64) * 64;
   if (bytes_alloc == 0) bytes_alloc = 64;
-  if (bytes_alloc >= (std::size_t{1} << 20)) {
-    void* p = mmap(nullptr, bytes_alloc, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    data_ = std::unique_ptr<void, Free>(p, Free{bytes_alloc});
-    return;
+  const std::size_t body = ((bytes_alloc + page - 1) / page) * page;
+  void* p = mmap(nullptr, body + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  auto* base = static_cast<unsigned char*>(p);
+  if (mprotect(base + body, page, PROT_NONE) != 0) {
+    munmap(p, body + page);
+    throw std::bad_alloc();
   }
-  void* p = std::aligned_alloc(64, bytes_alloc);
-  if (!p) throw std::bad_alloc();
-  std::memset(p, 0, bytes_alloc);
-  data_.reset(p);
+  data_ = std::unique_ptr<void, Free>(base + body - bytes_alloc, Free{base, body + page});
+  slack_ = bytes_alloc - bytes();
+  std::memset(static_cast<unsigned char*>(data_.get()) + bytes(), kSlackCanary, slack_);
 }
 
-void HostBuffer::Free::operator()(void* p) const {
-  if (mapped) munmap(p, mapped);
-  else std::free(p);
+void HostBuffer::reset_slack() {
+  if (slack_) std::memset(static_cast<unsigned char*>(data_.get()) + bytes(), kSlackCanary, slack_);
 }
+
+bool HostBuffer::slack_intact() const {
+  const auto* tail = static_cast<const unsigned char*>(data_.get()) + bytes();
+  for (std::size_t i = 0; i < slack_; ++i)
+    if (tail[i] != kSlackCanary) return false;
+  return true;
+}
+
+void HostBuffer::Free::operator()(void*) const { munmap(base, mapped); }
 
 double HostBuffer::get(std::size_t i) const {
   const auto* p = static_cast<const unsigned char*>(data_.get());

@@ -41,22 +41,28 @@ class HostBuffer {
   void fill_bits(uint32_t b);
   // Every element as double, in one typed pass.
   void to_doubles(std::vector<double>& out) const;
+  // The bytes between the last element and the guard page that follows the
+  // buffer still hold their canary: nothing wrote past the end.
+  bool slack_intact() const;
+  // Writes the canary again (a run that wrote past the end spoilt it).
+  void reset_slack();
 
  private:
   std::string name_;
   Elem elem_ = Elem::f32;
   std::vector<int64_t> dims_;
   std::size_t numel_ = 0;
-  // Large buffers are anonymous mappings: zero pages the kernel hands out on
-  // first touch, so a buffer nobody writes (an output's host copy while the
-  // GPU checks it in place) costs nothing.
+  // Every buffer is an anonymous mapping ending in a guard page (buffer.cpp).
   struct Free {
-    Free() : mapped(0) {}
-    explicit Free(std::size_t bytes) : mapped(bytes) {}
+    Free() : base(nullptr), mapped(0) {}
+    Free(void* b, std::size_t bytes) : base(b), mapped(bytes) {}
     void operator()(void* p) const;
-    std::size_t mapped;  // bytes mapped, or 0 for heap memory
+    void* base;  // start of the mapping
+    std::size_t mapped;
   };
   std::unique_ptr<void, Free> data_;
+  std::size_t slack_ = 0;  // bytes between the last element and the guard page
+  static constexpr unsigned char kSlackCanary = 0xc5;
 };
 
 // Poison written into outputs before every run: a NaN with a payload no

@@ -41,10 +41,13 @@ static FOUNDRY_HD inline int foundry_check_element(double y, int is_poison, doub
   *abs_err = a;
   if (want != 0.0) *rel_err = a / fabs(want);
   if (is_float) {
-    /* One unit in the last place of the output type at the reference's magnitude
-     * (the smallest normal float's where the reference is 0). */
-    int ex = 0;
-    frexp(want == 0.0 ? 1.17549435082228750797e-38 : want, &ex);
+    /* One unit in the last place of the output type at the reference's magnitude;
+     * below the type's smallest normal (and at 0) the subnormal spacing, which
+     * keeps the ulp finite where the reference underflows (exp of -1e4). */
+    const int min_ex = mant_bits == 11 ? -13 : -125; /* f16; f32 and bf16 */
+    int ex = min_ex;
+    if (want != 0.0) frexp(want, &ex);
+    if (ex < min_ex) ex = min_ex;
     *ulp = a / ldexp(1.0, ex - mant_bits);
   }
   return a > atol + rtol * fabs(want) ? FOUNDRY_CHECK_MISMATCH : FOUNDRY_CHECK_OK;

@@ -46,3 +46,15 @@ TEST(ElementRule, ErrorsAndUlpsOfOneElement) {
   foundry_check_element(std::nan(""), 0, 1.0, 24, 0, 0, &a, &r, &u);
   EXPECT_EQ(a, 0.0);  // nothing finite to measure
 }
+
+// A reference that underflows far below the output type's range (exp of
+// -1e4 in a softmax) still has a finite ulp: the subnormal spacing.
+TEST(ElementRule, UlpStaysFiniteWhereTheReferenceUnderflows) {
+  double a = 0, r = 0, u = 0;
+  EXPECT_EQ(foundry_check_element(0.0, 0, 1e-300, 24, 1e-6, 1e-5, &a, &r, &u), FOUNDRY_CHECK_OK);
+  EXPECT_TRUE(std::isfinite(u));
+  EXPECT_EQ(foundry_check_element(0x1p-149, 0, 0.0, 24, 1e-6, 1e-5, &a, &r, &u), FOUNDRY_CHECK_OK);
+  EXPECT_DOUBLE_EQ(u, 1.0);  // the smallest f32 subnormal is one subnormal ulp from 0
+  EXPECT_EQ(foundry_check_element(0.0, 0, 1e-300, 11, 1e-3, 1e-3, &a, &r, &u), FOUNDRY_CHECK_OK);
+  EXPECT_TRUE(std::isfinite(u));
+}

@@ -33,6 +33,7 @@ json to_json(const EvalRequest& r) {
           {"n_tests", r.n_tests},
           {"checker", r.checker},
           {"host_checks", r.host_checks},
+          {"check_only", r.check_only},
           {"bench",
            {{"warmup", r.bench.warmup},
             {"min_repeats", r.bench.min_repeats},
@@ -56,6 +57,7 @@ EvalRequest eval_request_from_json(const json& j) {
   r.n_tests = j.at("n_tests").get<int>();
   r.checker = j.value("checker", "");
   r.host_checks = j.value("host_checks", false);
+  r.check_only = j.value("check_only", false);
   const auto& b = j.at("bench");
   r.bench.warmup = b.at("warmup");
   r.bench.min_repeats = b.at("min_repeats");
@@ -101,9 +103,11 @@ EvalResult eval_result_from_json(const json& j) {
   }
   const auto& c = j.at("check");
   r.check.status = parse_status(c.at("status").get<std::string>()).value_or(Status::harness_error);
-  r.check.max_abs_err = c.at("max_abs_err");
-  r.check.max_rel_err = c.at("max_rel_err");
-  r.check.max_ulp = c.at("max_ulp");
+  // JSON has no infinity: an error too large for a double comes as null.
+  auto error_of = [](const json& v) { return v.is_null() ? std::numeric_limits<double>::infinity() : v.get<double>(); };
+  r.check.max_abs_err = error_of(c.at("max_abs_err"));
+  r.check.max_rel_err = error_of(c.at("max_rel_err"));
+  r.check.max_ulp = error_of(c.at("max_ulp"));
   r.check.mismatches = c.at("mismatches");
   r.check.detail = c.at("detail");
   if (j.contains("latency_us")) {
@@ -289,6 +293,7 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
   }
 
   res.check_ms = ms_between(t, clock::now());
+  if (req.check_only) return res;
   t = clock::now();
   if (phase_) phase_("bench");
   ExecError e = bench(req, res);

@@ -34,6 +34,7 @@ struct EvalRequest {
   BenchConfig bench;
   std::string checker;        // cuda: CUBIN of the device-side check and input fingerprint
   bool host_checks = false;   // cuda: compare every output on the host
+  bool check_only = false;    // the checks alone, no timed loop (the confirm pass)
 };
 
 struct EvalResult {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -19,8 +20,8 @@ namespace foundry {
 
 using nlohmann::json;
 
-WorkerProcess::WorkerProcess(std::string exe, std::string backend, int gpu)
-    : exe_(std::move(exe)), backend_(std::move(backend)), gpu_(gpu) {}
+WorkerProcess::WorkerProcess(std::string exe, std::string backend, int gpu, std::vector<std::string> launcher)
+    : exe_(std::move(exe)), backend_(std::move(backend)), gpu_(gpu), launcher_(std::move(launcher)) {}
 
 WorkerProcess::~WorkerProcess() { kill_worker(); }
 
@@ -33,7 +34,12 @@ void WorkerProcess::start() {
     dup2(in[0], 0);
     dup2(out[1], 1);
     if (gpu_ >= 0) setenv("CUDA_VISIBLE_DEVICES", std::to_string(gpu_).c_str(), 1);
-    execl(exe_.c_str(), exe_.c_str(), "worker", "--backend", backend_.c_str(), static_cast<char*>(nullptr));
+    std::vector<std::string> args = launcher_;
+    for (const char* a : {exe_.c_str(), "worker", "--backend", backend_.c_str()}) args.emplace_back(a);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
     _exit(127);
   }
   close(in[0]);
@@ -44,9 +50,30 @@ void WorkerProcess::start() {
   pending_.clear();
 }
 
+int WorkerProcess::finish(double timeout_s) {
+  if (pid_ <= 0) return -1;
+  close(to_worker_);  // the worker serves until EOF, then exits
+  to_worker_ = -1;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  int st = 0;
+  for (;;) {
+    pid_t r = waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) break;
+    if (r < 0 || std::chrono::steady_clock::now() > deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &st, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  close(from_worker_);
+  pid_ = -1;
+  return st;
+}
+
 void WorkerProcess::kill_worker() {
   if (pid_ <= 0) return;
-  close(to_worker_);
+  if (to_worker_ >= 0) close(to_worker_);
   close(from_worker_);
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "harness/eval_channel.hpp"
 
@@ -14,13 +15,17 @@ namespace foundry {
 class WorkerProcess final : public EvalChannel {
  public:
   // `gpu` >= 0: the worker sees only that GPU (CUDA_VISIBLE_DEVICES).
-  WorkerProcess(std::string exe, std::string backend, int gpu = -1);
+  // `launcher`: a command the worker runs under (a sanitizer), or empty.
+  WorkerProcess(std::string exe, std::string backend, int gpu = -1, std::vector<std::string> launcher = {});
   ~WorkerProcess() override;
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
   EvalResult evaluate(const EvalRequest& req, const WorkerLimits& limits) override;
   int restarts() const { return restarts_; }
+  // Closes the worker's input and waits up to `timeout_s` for it to exit
+  // (killed after); returns its wait status, or -1 when none was running.
+  int finish(double timeout_s);
 
  private:
   void start();
@@ -28,6 +33,7 @@ class WorkerProcess final : public EvalChannel {
   std::string exe_;
   std::string backend_;
   int gpu_ = -1;
+  std::vector<std::string> launcher_;
   pid_t pid_ = -1;
   int to_worker_ = -1;
   int from_worker_ = -1;

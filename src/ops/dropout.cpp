@@ -29,6 +29,8 @@ class Dropout final : public OpContract {
 
   void generate(const Case& c, std::vector<HostBuffer>& b) const override {
     fill_normal(b[0], c.seed, 0, magnitude_for_test(c.test_index));
+    // Kept elements grow by 1/(1-p): up to 10x at p = 0.9.
+    if (outlier_test(c)) add_outliers(b[0], c.seed, 0, b[0].dims().back(), 1e3, outlier_limit(c.dtype, 10.0));
   }
 
   std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {

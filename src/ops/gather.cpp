@@ -32,6 +32,7 @@ class Gather final : public OpContract {
 
   void generate(const Case& c, std::vector<HostBuffer>& b) const override {
     fill_normal(b[0], c.seed, 0, magnitude_for_test(c.test_index));
+    if (outlier_test(c)) add_outliers(b[0], c.seed, 0, b[0].dims().back(), 1e3, 1e4);
     const auto idx = indices(c);
     for (std::size_t i = 0; i < idx.size(); ++i) b[1].set(i, static_cast<double>(idx[i]));
   }

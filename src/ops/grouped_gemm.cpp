@@ -36,6 +36,8 @@ class GroupedGemm final : public OpContract {
 
   void generate(const Case& c, std::vector<HostBuffer>& b) const override {
     fill_normal(b[0], c.seed, 0, magnitude_for_test(c.test_index));
+    // w ~ N(0, 1/k) keeps an outlier's contribution to y in the hundreds.
+    if (outlier_test(c)) add_outliers(b[0], c.seed, 0, dim(c, "k_dim"), 1e3, 1e4);
     // w ~ N(0, 1/k_dim) keeps y about as large as x for any k_dim.
     fill_normal(b[1], c.seed, 1, 1.0 / std::sqrt(static_cast<double>(dim(c, "k_dim"))));
     const auto offsets = group_offsets(c);

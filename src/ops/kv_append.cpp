@@ -36,6 +36,8 @@ class KvAppend final : public OpContract {
     const double m = magnitude_for_test(c.test_index);
     fill_normal(b[0], c.seed, 0, m);
     fill_normal(b[1], c.seed, 1, m);
+    if (outlier_test(c))
+      for (int k : {0, 1}) add_outliers(b[k], c.seed, static_cast<uint64_t>(k), b[k].dims().back(), 1e3, 1e4);
     const auto slots = sampling::distinct_indices(c.seed, 2, 0, dim(c, "tokens"), dim(c, "cache_slots"));
     for (std::size_t t = 0; t < slots.size(); ++t) b[2].set(t, static_cast<double>(slots[t]));
     fill_normal(b[3], c.seed, 3, 1.0);

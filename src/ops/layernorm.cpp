@@ -30,6 +30,9 @@ class LayerNorm final : public OpContract {
     fill_normal(b[0], c.seed, 0, m);
     fill_normal(b[1], c.seed, 1, 0.5, 1.0);
     fill_normal(b[2], c.seed, 2, 0.5);
+    // A constant row has no variance: the output is beta, after eps alone.
+    if (outlier_test(c)) add_outliers(b[0], c.seed, 0, dim(c, "cols"), 1e3, 1e4);
+    if (constant_rows_test(c)) make_constant_rows(b[0], dim(c, "cols"));
   }
 
   std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {

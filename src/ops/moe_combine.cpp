@@ -35,6 +35,8 @@ class MoeCombine final : public OpContract {
   void generate(const Case& c, std::vector<HostBuffer>& b) const override {
     const int64_t tokens = dim(c, "tokens"), topk = dim(c, "topk");
     fill_normal(b[0], c.seed, 0, magnitude_for_test(c.test_index));
+    // A weighted mean of topk rows: outliers stay in range.
+    if (outlier_test(c)) add_outliers(b[0], c.seed, 0, b[0].dims().back(), 1e3, 1e4);
     // The inverse of a realistic moe_pack order.
     const auto sorted = sampling::sample_sorted_slots(c.seed, 1, tokens, topk);
     for (std::size_t i = 0; i < sorted.size(); ++i) b[1].set(static_cast<std::size_t>(sorted[i]), static_cast<double>(i));

@@ -30,6 +30,7 @@ class MoeDispatch final : public OpContract {
 
   void generate(const Case& c, std::vector<HostBuffer>& b) const override {
     fill_normal(b[0], c.seed, 0, magnitude_for_test(c.test_index));
+    if (outlier_test(c)) add_outliers(b[0], c.seed, 0, b[0].dims().back(), 1e3, 1e4);
     const auto slots = sampling::sample_sorted_slots(c.seed, 1, dim(c, "tokens"), dim(c, "topk"));
     for (std::size_t i = 0; i < slots.size(); ++i) b[1].set(i, slots[i]);
   }

@@ -46,6 +46,8 @@ class MoeGating final : public OpContract {
     const int64_t tokens = dim(c, "tokens"), experts = dim(c, "experts");
     const double step = sampling::rank_step(experts, magnitude_for_test(c.test_index));
     for (int64_t t = 0; t < tokens; ++t) sampling::fill_distinct_row(b[0], t, experts, -experts / 2, step, c.seed, 0);
+    // An outlier logit takes all of the softmax: the other weights underflow.
+    if (outlier_test(c)) sampling::add_rank_outliers(b[0], tokens, experts, c.seed, 1);
   }
 
   std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {

@@ -307,4 +307,35 @@ double magnitude_for_test(int test_index) {
   }
 }
 
+bool outlier_test(const Case& c) { return c.test_index % 3 == 1; }
+bool constant_rows_test(const Case& c) { return c.test_index % 3 == 2; }
+
+void add_outliers(HostBuffer& b, uint64_t seed, uint64_t stream, int64_t row_len, double lo, double hi) {
+  const int64_t n = static_cast<int64_t>(b.numel());
+  if (row_len < 1 || n < 1) return;
+  const int64_t per_row = std::max<int64_t>(1, row_len / 256);
+  // Streams of their own, so the rest of the test's data does not move.
+  const uint64_t where = stream + 0x0a170000u, size = stream + 0x0a180000u;
+  uint64_t k = 0;
+  for (int64_t row = 0; row * row_len < n; ++row)
+    for (int64_t i = 0; i < per_row; ++i, ++k) {
+      const int64_t j = std::min(row_len - 1, static_cast<int64_t>(uniform01(seed, where, k) * static_cast<double>(row_len)));
+      const double u = uniform01(seed, size, k);
+      const double v = lo * std::pow(hi / lo, u) * (uniform01(seed, where, k + (1ull << 40)) < 0.5 ? -1.0 : 1.0);
+      if (row * row_len + j < n) b.set(static_cast<std::size_t>(row * row_len + j), v);
+    }
+}
+
+void make_constant_rows(HostBuffer& b, int64_t row_len) {
+  const int64_t rows = row_len > 0 ? static_cast<int64_t>(b.numel()) / row_len : 0;
+  for (int64_t r = 1; r < rows; r += 4) {
+    const double v = b.get(static_cast<std::size_t>(r * row_len));
+    for (int64_t j = 1; j < row_len; ++j) b.set(static_cast<std::size_t>(r * row_len + j), v);
+  }
+}
+
+double outlier_limit(DType d, double gain) {
+  return d == DType::f16 ? std::min(1e4, 6e4 / std::max(1.0, gain)) : 1e4;
+}
+
 }  // namespace foundry

@@ -161,6 +161,21 @@ void fill_uniform(HostBuffer& b, uint64_t seed, uint64_t stream, double lo, doub
 // Data scale for adversarial variants: 1 for test 0, then large, then tiny magnitudes.
 double magnitude_for_test(int test_index);
 
+// Inputs that reach the edges (docs/RELIABILITY.md lists what each op gets).
+// The large-magnitude test (1) also carries outliers, as the outlier features
+// of LLM activations do; the tiny one (2) has constant rows.
+bool outlier_test(const Case& c);
+bool constant_rows_test(const Case& c);
+// Isolated outliers: one element in every 256 of each row of `row_len` (at
+// least one per row) set to +-[lo, hi], log-uniform, at seeded positions.
+void add_outliers(HostBuffer& b, uint64_t seed, uint64_t stream, int64_t row_len, double lo, double hi);
+// Every fourth row from row 1 (none in a single-row buffer) holds one value
+// throughout: its first element's.
+void make_constant_rows(HostBuffer& b, int64_t row_len);
+// The largest outlier a dtype holds through an op that multiplies its input
+// by up to `gain`: 1e4, or less where f16's 65504 would overflow.
+double outlier_limit(DType d, double gain);
+
 // Runs body(begin, end) over contiguous slices of [0, n) on every core, or in
 // one call when n < min_n. For work whose result does not depend on the split:
 // counter-based draws, rows of a reference computed independently.

@@ -32,6 +32,9 @@ class Quantize final : public OpContract {
     const int64_t rows = dim(c, "rows"), cols = dim(c, "cols");
     if (c.test_index % 3 == 2 && rows > 1)
       for (int64_t j = 0; j < cols; ++j) b[0].set((rows - 1) * cols + j, 0.0);
+    // An outlier sets its row's scale, and the row's other values round to few levels.
+    if (outlier_test(c)) add_outliers(b[0], c.seed, 0, cols, 1e3, 1e4);
+    if (constant_rows_test(c)) make_constant_rows(b[0], cols);
   }
 
   std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {

@@ -27,6 +27,8 @@ class RmsNorm final : public OpContract {
     const double m = magnitude_for_test(c.test_index);
     fill_normal(b[0], c.seed, 0, m);
     fill_normal(b[1], c.seed, 1, 0.5, 1.0);
+    if (outlier_test(c)) add_outliers(b[0], c.seed, 0, dim(c, "cols"), 1e3, 1e4);
+    if (constant_rows_test(c)) make_constant_rows(b[0], dim(c, "cols"));
   }
 
   std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {

@@ -47,6 +47,7 @@ class Rope final : public OpContract {
   void generate(const Case& c, std::vector<HostBuffer>& b) const override {
     const double m = magnitude_for_test(c.test_index);
     fill_normal(b[0], c.seed, 0, m);
+    if (outlier_test(c)) add_outliers(b[0], c.seed, 0, b[0].dims().back(), 1e3, 1e4);
     for (std::size_t t = 0; t < b[1].numel(); ++t)
       b[1].set(t, std::floor(uniform01(c.seed, 1, t) * static_cast<double>(kMaxPosition)));
   }

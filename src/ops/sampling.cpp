@@ -44,6 +44,13 @@ void fill_distinct_row(HostBuffer& b, int64_t row, int64_t cols, int64_t lowest_
     b.set(static_cast<std::size_t>(row * cols + j), step * rank_value(lowest_rank + order[j]));
 }
 
+void add_rank_outliers(HostBuffer& b, int64_t rows, int64_t cols, uint64_t seed, uint64_t stream) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t j = std::min(cols - 1, static_cast<int64_t>(uniform01(seed, stream, static_cast<uint64_t>(r)) * static_cast<double>(cols)));
+    b.set(static_cast<std::size_t>(r * cols + j), r % 2 ? -8192.0 : 8192.0);
+  }
+}
+
 std::vector<int32_t> sample_routes(uint64_t seed, uint64_t stream, int64_t tokens, int64_t experts,
                                    int64_t topk) {
   if (topk > experts) throw std::invalid_argument("sample_routes: topk exceeds experts");

@@ -30,6 +30,11 @@ double rank_step(int64_t count, double magnitude);
 void fill_distinct_row(HostBuffer& b, int64_t row, int64_t cols, int64_t lowest_rank, double step,
                        uint64_t seed, uint64_t stream);
 
+// One outlier per row of a distinct-valued buffer: +8192 in even rows, -8192
+// in odd ones, at a seeded position. Exact in every dtype and far beyond the
+// rows' own values (at most 4 x 64 x 4), so the values stay distinct.
+void add_rank_outliers(HostBuffer& b, int64_t rows, int64_t cols, uint64_t seed, uint64_t stream);
+
 // Synthetic MoE routing as flat expert ids [tokens*topk]: every token picks
 // topk distinct experts, drawn without replacement with log-normal popularity
 // (skew), and about one expert in eight is never picked (empty groups) while

@@ -37,6 +37,9 @@ class Softmax final : public OpContract {
     // the normalising sum still matters.
     const double m = magnitude_for_test(c.test_index);
     fill_normal(b[0], c.seed, 0, std::sqrt(m), 2.0 * m);
+    // Outliers make rows nearly one-hot; a constant row is uniform.
+    if (outlier_test(c)) add_outliers(b[0], c.seed, 0, dim(c, "cols"), 1e3, 1e4);
+    if (constant_rows_test(c)) make_constant_rows(b[0], dim(c, "cols"));
   }
 
   std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {

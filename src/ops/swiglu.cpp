@@ -36,6 +36,8 @@ class SwiGlu final : public OpContract {
     const double m = magnitude_for_test(c.test_index);
     fill_normal(b[0], c.seed, 0, m);
     fill_normal(b[1], c.seed, 1, 1.0);
+    // Gate outliers pass through nearly linearly, times up (|up| < 6).
+    if (outlier_test(c)) add_outliers(b[0], c.seed, 0, dim(c, "cols"), 1e3, outlier_limit(c.dtype, 6.0));
   }
 
   std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {

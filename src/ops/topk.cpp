@@ -43,6 +43,7 @@ class TopK final : public OpContract {
     const double step = sampling::rank_step(cols, magnitude_for_test(c.test_index));
     const int64_t lowest_rank[] = {-cols / 2, -cols, 0};
     for (int64_t r = 0; r < rows; ++r) sampling::fill_distinct_row(b[0], r, cols, lowest_rank[r % 3], step, c.seed, 0);
+    if (outlier_test(c)) sampling::add_rank_outliers(b[0], rows, cols, c.seed, 1);
   }
 
   std::vector<std::vector<double>> reference(const Case& c, const std::vector<HostBuffer>& b) const override {

@@ -48,6 +48,12 @@ RunServices backend_services(const RunConfig& cfg) {
   s.make_channel = [exe = self_exe(), backend = cfg.backend](int device) -> std::unique_ptr<EvalChannel> {
     return std::make_unique<WorkerProcess>(exe, backend, device);
   };
+  if (cfg.sanitize && !s.backend->sanitizer_tools().empty())
+    if (std::string tool = find_compute_sanitizer(); !tool.empty())
+      s.sanitize = [tool, exe = self_exe(), backend = cfg.backend](const std::string& check, const EvalRequest& req,
+                                                                  const WorkerLimits& limits) {
+        return run_sanitized(tool, check, exe, backend, 0, req, limits);
+      };
   return s;
 }
 
@@ -120,6 +126,15 @@ void Coordinator::select() {
     ops_.push_back(std::move(s));
   }
   backend.require_runnable(cfg_.compile_only);
+  if (cfg_.confirm_top < 0) throw std::invalid_argument(fmt::format("--confirm {}: must be at least 0", cfg_.confirm_top));
+  if (cfg_.sanitize) {
+    if (backend.sanitizer_tools().empty())
+      throw std::invalid_argument(fmt::format("--sanitize: the {} backend has no sanitizer to run (its checks run with "
+                                              "guard pages after every buffer)", backend.name()));
+    if (cfg_.compile_only) throw std::invalid_argument("--sanitize: runs kernels; not with --compile-only");
+    if (!svc_.sanitize)
+      throw std::invalid_argument("--sanitize: compute-sanitizer not found on PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin");
+  }
 }
 
 std::string Coordinator::run_flags() const {
@@ -574,6 +589,7 @@ RunSummary Coordinator::run() {
   }
   progress_->finish();
   summary_.total_s = progress_->seconds();
+  if (!stop_) confirm();
   summary_.stage = stage_;
   for (const auto& s : ops_)
     for (const auto& cs : s.cases) {
@@ -594,6 +610,9 @@ RunSummary Coordinator::run() {
   }
   entry["seconds"] = {{"compile", summary_.compile_s}, {"evaluate", summary_.evaluate_s}, {"total", summary_.total_s}};
   entry["pair_coverage"] = {{"covered", summary_.pairs_covered}, {"total", summary_.pairs_total}};
+  entry["confirm"] = {{"top", cfg_.confirm_top}, {"sanitize", cfg_.sanitize}, {"checks", summary_.confirm_checks},
+                      {"confirmed", summary_.confirmed}, {"unconfirmed", summary_.unconfirmed},
+                      {"sanitizer", summary_.sanitizer}, {"seconds", summary_.confirm_s}};
   if (stop_) {
     std::string why = "unknown failure";
     try {

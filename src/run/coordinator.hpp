@@ -20,6 +20,7 @@
 
 #include "backends/backend.hpp"
 #include "harness/eval_channel.hpp"
+#include "harness/sanitizer_run.hpp"
 #include "run/case_search.hpp"
 #include "run/progress.hpp"
 #include "run/record.hpp"
@@ -36,6 +37,8 @@ struct RunServices {
   std::function<double(const std::string& device)> copy_gbps;  // measured copy bandwidth
   double floor_margin = 0;  // the suspect floor's margin over it (0: no floor)
   std::function<std::unique_ptr<EvalChannel>(int device)> make_channel;
+  // Runs one request's checks under a sanitizer tool (--sanitize); unset where there is none.
+  std::function<SanitizerOutcome(const std::string& tool, const EvalRequest&, const WorkerLimits&)> sanitize;
 };
 
 // A real run's services: the configured backend's row, worker processes of this executable.
@@ -79,6 +82,10 @@ class Coordinator {
   void evaluate(Job& job, EvalChannel& channel);
   void record(Planned& p, RecordInputs in);
   void tell();
+  // After the search: the best trusted variants of each case searched are
+  // checked again on fresh seeds (--confirm) and under the backend's
+  // sanitizers (--sanitize); outcomes go to confirmations.ndjson.
+  void confirm();
 
   const Session& session() const { return *session_; }
 
@@ -97,6 +104,8 @@ class Coordinator {
   void guarded(Planned& p, const std::function<void()>& step, const std::optional<Launch>& launch = std::nullopt,
                const BuildResult* build = nullptr);
   void save_searches();
+  // One confirmation of a record: its checks on `seed`, in a worker or under `tool`.
+  Confirmation confirm_one(const Record& r, const std::string& check, uint64_t seed);
   // Curriculum: whether an op's stage is open, and opening the next once every
   // op of the highest open stage has its share of correct variants.
   bool unlocked(const OpContract& op) const { return op.stage <= stage_; }

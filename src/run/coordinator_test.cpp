@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -465,4 +466,48 @@ TEST(Coordinator, ALatencyBelowTheTrafficFloorIsLabelledSuspectInRunsThatFlush) 
     }
     EXPECT_GT(prefill, 0);
   }
+}
+
+TEST(Coordinator, TheConfirmPassLabelsEachCasesBestAndOneRightOnlyOnItsSeedsLeavesBest) {
+  auto d = fresh_dir("confirm");
+  RunConfig c = config("fake_confirm", d);
+  c.budget.per_case = 3;  // every template on every case
+  auto builds = std::make_shared<FakeBuilds>();
+  RunSummary s = run_fake(c, builds);
+  std::map<std::string, double> best;  // case -> lowest trusted cost
+  std::set<std::string> cases;
+  std::set<uint64_t> input_seeds;
+  for (const auto& r : read_session_records(d)) {
+    cases.insert(r.case_key());
+    input_seeds.insert(r.input_seed);
+    if (r.template_id == "seed_keyed") {
+      EXPECT_TRUE(r.has_label(kUnconfirmedLabel)) << r.case_key();
+      EXPECT_FALSE(r.trusted_ok());
+    } else if (r.template_id == "honest") {
+      EXPECT_TRUE(r.has_label(kConfirmedLabel)) << r.case_key();
+    } else {
+      EXPECT_TRUE(r.labels.empty()) << "only the best are confirmed: " << r.template_id;
+    }
+    if (std::isfinite(r.cost())) best[r.case_key()] = std::min(best.count(r.case_key()) ? best[r.case_key()] : 1e9, r.cost());
+  }
+  ASSERT_GT(cases.size(), 2u);
+  for (const auto& k : cases) EXPECT_EQ(best[k], 20.0) << k;
+  EXPECT_EQ(s.unconfirmed, static_cast<int>(cases.size()));
+  EXPECT_EQ(s.confirmed, static_cast<int>(cases.size()));
+  EXPECT_EQ(s.confirm_checks, 2 * static_cast<int>(cases.size()));
+  // Fresh seeds: none is a case's own.
+  for (uint64_t seed : builds->check_only_seeds) EXPECT_EQ(input_seeds.count(seed), 0u);
+  // A second run confirms nothing twice.
+  const auto lines = read_confirmations(d).size();
+  EXPECT_EQ(lines, 2 * cases.size());
+  RunSummary again = run_fake(c);
+  EXPECT_EQ(again.confirm_checks, 0);
+  EXPECT_EQ(read_confirmations(d).size(), lines);
+  // --confirm 0: no pass.
+  auto d0 = fresh_dir("noconfirm");
+  RunConfig c0 = config("fake_confirm", d0);
+  c0.budget.per_case = 3;
+  c0.confirm_top = 0;
+  EXPECT_EQ(run_fake(c0).confirm_checks, 0);
+  EXPECT_FALSE(fs::exists(d0 / "confirmations.ndjson"));
 }

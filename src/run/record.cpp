@@ -45,7 +45,8 @@ E parse_enum(const json& j, const char* key, std::optional<E> (*parse)(const std
 std::string Record::case_key() const { return foundry::case_key(op, dtype, shape, params, input_seed); }
 
 bool Record::trusted_ok() const {
-  return status == Status::ok && !has_label(kSuspectLabel) && !has_label(kSanitizerLabel);
+  return status == Status::ok && !has_label(kSuspectLabel) && !has_label(kSanitizerLabel) &&
+         !has_label(kUnconfirmedLabel);
 }
 
 double Record::cost() const {

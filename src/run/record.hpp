@@ -28,6 +28,10 @@ inline constexpr char kSuspectLabel[] = "suspect";
 // Label of a variant that a memory or race checker (guard pages, the GPU's
 // sanitizer) caught, although its outputs matched.
 inline constexpr char kSanitizerLabel[] = "sanitizer";
+// Labels of the confirm pass (run/confirmation.hpp): the best variants of a
+// case checked again on fresh seeds, passed or not.
+inline constexpr char kConfirmedLabel[] = "confirmed";
+inline constexpr char kUnconfirmedLabel[] = "unconfirmed";
 
 struct RecordBuild {
   bool ok = false;
@@ -104,8 +108,8 @@ struct Record {
 
   // The key of the case it was tried on (its inputs and reference).
   std::string case_key() const;
-  // A correct variant nothing casts doubt on: status ok and neither suspect
-  // nor caught by a sanitizer. Only these are "best", exported as answers,
+  // A correct variant nothing casts doubt on: status ok, not suspect, not
+  // caught by a sanitizer, not failed on fresh seeds. Only these are "best", exported as answers,
   // or counted as correct by reports.
   bool trusted_ok() const;
   // p50 latency of a trusted, timed variant; +inf otherwise.

@@ -45,6 +45,8 @@ struct RunConfig {
   std::filesystem::path cache_root;
   std::string cxx;
   int correctness_tests = 3;
+  int confirm_top = 1;    // --confirm: best variants per case checked again on fresh seeds after the run
+  bool sanitize = false;  // --sanitize: ... and under the backend's sanitizer tools
   BenchConfig bench;
   WorkerLimits limits;
   bool progress_tty = false;  // live line on a terminal, else periodic plain lines
@@ -67,6 +69,10 @@ struct RunSummary {
   // valid variants this strategy's searches were told of in the session.
   std::size_t pairs_covered = 0;
   std::size_t pairs_total = 0;
+  // The confirm pass: checks run, and the variants they confirmed or caught.
+  int confirm_checks = 0;
+  int confirmed = 0, unconfirmed = 0, sanitizer = 0;
+  double confirm_s = 0;
 };
 
 }  // namespace foundry

@@ -61,6 +61,7 @@ Session::Session(fs::path dir) : dir_(std::move(dir)) {
     throw;
   }
   for (std::size_t i = 0; i < records_.size(); ++i) index_[records_[i].id] = i;
+  confirmations_ = read_confirmations(dir_);
 }
 
 std::vector<Record> read_session_records(const fs::path& dir) {
@@ -86,11 +87,33 @@ std::vector<Record> read_session_records(const fs::path& dir) {
       throw std::runtime_error(fmt::format("{} line {}: {}; start a new session directory", log.string(), line_no, e.what()));
     }
   }
+  apply_confirmations(out, read_confirmations(dir));
+  return out;
+}
+
+std::vector<Confirmation> read_confirmations(const fs::path& dir) {
+  const fs::path file = dir / "confirmations.ndjson";
+  std::ifstream in(file, std::ios::binary);
+  std::vector<Confirmation> out;
+  int line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.empty()) continue;
+    if (in.eof()) break;  // torn by a kill
+    json j = json::parse(line, nullptr, false);
+    try {
+      if (j.is_discarded()) throw std::runtime_error("not JSON");
+      out.push_back(confirmation_from_json(j));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("{} line {}: {}", file.string(), line_no, e.what()));
+    }
+  }
   return out;
 }
 
 Session::~Session() {
   if (fd_ >= 0) ::close(fd_);
+  if (confirm_fd_ >= 0) ::close(confirm_fd_);
 }
 
 bool Session::recorded(const std::string& id) const {
@@ -115,28 +138,56 @@ std::vector<Record> Session::records() const {
   return records_;
 }
 
-bool Session::append(const Record& record) {
-  std::lock_guard lk(mu_);
-  if (index_.count(record.id)) return false;
-  std::string line = to_json(record).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  // One write() per record on an O_APPEND descriptor, then fsync: a kill can
-  // leave at most a torn last line, which the next open drops.
+namespace {
+// One write() per line on an O_APPEND descriptor, then fsync: a kill can
+// leave at most a torn last line, which readers drop.
+void append_line(int fd, const std::string& line, const fs::path& file) {
   const char* p = line.data();
   std::size_t left = line.size();
   while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
+    ssize_t n = ::write(fd, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw std::runtime_error(fmt::format("{}: write failed: {}", attempts_path().string(), strerror(errno)));
+      throw std::runtime_error(fmt::format("{}: write failed: {}", file.string(), strerror(errno)));
     }
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::fsync(fd_) != 0)
-    throw std::runtime_error(fmt::format("{}: fsync failed: {}", attempts_path().string(), strerror(errno)));
+  if (::fsync(fd) != 0) throw std::runtime_error(fmt::format("{}: fsync failed: {}", file.string(), strerror(errno)));
+}
+}  // namespace
+
+bool Session::append(const Record& record) {
+  std::lock_guard lk(mu_);
+  if (index_.count(record.id)) return false;
+  append_line(fd_, to_json(record).dump(-1, ' ', false, json::error_handler_t::replace) + "\n", attempts_path());
   index_[record.id] = records_.size();
   records_.push_back(record);
   return true;
+}
+
+void Session::append_confirmation(const Confirmation& c) {
+  std::lock_guard lk(mu_);
+  const fs::path file = dir_ / "confirmations.ndjson";
+  if (confirm_fd_ < 0) {
+    confirm_fd_ = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (confirm_fd_ < 0) throw std::runtime_error(fmt::format("cannot write {}: {}", file.string(), strerror(errno)));
+  }
+  append_line(confirm_fd_, to_json(c).dump(-1, ' ', false, json::error_handler_t::replace) + "\n", file);
+  confirmations_.push_back(c);
+  if (auto it = index_.find(c.id); it != index_.end()) {
+    std::vector<const Confirmation*> mine;
+    for (const auto& k : confirmations_)
+      if (k.id == c.id) mine.push_back(&k);
+    apply_confirmations(records_[it->second], mine);
+  }
+}
+
+bool Session::has_confirmation(const std::string& id, const std::string& check) const {
+  std::lock_guard lk(mu_);
+  for (const auto& c : confirmations_)
+    if (c.id == id && c.check == check) return true;
+  return false;
 }
 
 namespace {

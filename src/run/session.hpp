@@ -1,5 +1,7 @@
 // A session directory: session.json, attempts.ndjson (append-only, one writer,
-// fsync per record), kernels/<sha>.<ext>, search_state.json.
+// fsync per record), kernels/<sha>.<ext>, search_state.json, and
+// confirmations.ndjson (the confirm pass's outcomes, appended likewise; read
+// back as the records' labels).
 #pragma once
 #include <filesystem>
 #include <map>
@@ -10,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "run/confirmation.hpp"
 #include "run/record.hpp"
 
 namespace foundry {
@@ -19,9 +22,12 @@ namespace foundry {
 std::vector<nlohmann::json> read_ndjson(const std::filesystem::path& p, int* bad_lines = nullptr);
 
 // Every record of a session directory, typed, in log order, without opening
-// it for writing (a torn last line is left out). Throws naming the file and
-// line of a record of another schema, or the directory when it is missing.
+// it for writing (a torn last line is left out), labelled by its
+// confirmations. Throws naming the file and line of a record of another
+// schema, or the directory when it is missing.
 std::vector<Record> read_session_records(const std::filesystem::path& dir);
+// The confirm pass's outcomes in a session directory (a torn last line is left out).
+std::vector<Confirmation> read_confirmations(const std::filesystem::path& dir);
 
 class Session {
  public:
@@ -45,6 +51,9 @@ class Session {
   // Appends one record and fsyncs. Thread-safe; a record whose id is already
   // present is dropped (returns false).
   bool append(const Record& record);
+  // Appends one confirmation and fsyncs; the record it names gets its labels.
+  void append_confirmation(const Confirmation& c);
+  bool has_confirmation(const std::string& id, const std::string& check) const;
   // Writes kernels/<sha>.<ext> once; returns its path relative to the session.
   std::string write_kernel(const std::string& sha, const std::string& ext, const std::string& source);
   // Atomic replace of a small JSON file in the session directory.
@@ -54,6 +63,8 @@ class Session {
  private:
   std::filesystem::path dir_;
   int fd_ = -1;
+  int confirm_fd_ = -1;  // opened at the first confirmation
+  std::vector<Confirmation> confirmations_;
   mutable std::mutex mu_;
   std::vector<Record> records_;
   std::map<std::string, std::size_t> index_;  // id -> position in records_

@@ -7,6 +7,7 @@
 //   FAKE_COMPILE_ERROR     compile_error (so does an #error directive)
 //   FAKE_THROW_COMPILE     the backend's compile throws
 //   FAKE_THROW_EVAL        the channel throws
+//   FAKE_FRESH_SEEDS(s)    checks alone (the confirm pass, on fresh seeds) answer status s
 #pragma once
 #include <atomic>
 #include <functional>
@@ -16,6 +17,7 @@
 #include <regex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "backends/backend.hpp"
 #include "core/hash.hpp"
@@ -32,6 +34,7 @@ struct FakeBuilds {
   std::map<std::string, std::string> source_of;
   std::atomic<int> compiles{0};
   std::atomic<int> evaluations{0};
+  std::vector<uint64_t> check_only_seeds;  // seeds of the requests for checks alone (under mu)
   // Called before each evaluation with its number (from 1): a test's hook to die mid-run.
   std::function<void(int)> before_evaluation;
 };
@@ -92,6 +95,17 @@ class FakeChannel final : public EvalChannel {
     EvalResult r;
     r.n_tests = req.n_tests;
     std::smatch m;
+    if (req.check_only) {
+      {
+        std::lock_guard lk(builds_->mu);
+        builds_->check_only_seeds.push_back(req.seed);
+      }
+      if (std::regex_search(src, m, std::regex(R"(FAKE_FRESH_SEEDS\((\w+)\))"))) {
+        r.status = parse_status(m[1]).value();
+        r.error = "scripted on fresh seeds: " + std::string(m[1]);
+      }
+      return r;
+    }
     if (std::regex_search(src, m, std::regex(R"(FAKE_STATUS\((\w+)\))"))) {
       r.status = parse_status(m[1]).value();
       r.check.status = r.status;

@@ -30,14 +30,22 @@ ExecError CpuExecutor::load(const LoadSpec& spec) {
 ExecError CpuExecutor::stage(const OpContract& op, const Case& c, const std::vector<HostBuffer>& pristine,
                              std::vector<HostBuffer>& work) {
   prepare_buffers(op, pristine, work);
+  for (auto& b : work) b.reset_slack();  // each run is judged on its own writes
   args_.emplace(op, host_pointers(work), c);
+  work_ = &work;
+  return {};
+}
+
+ExecError CpuExecutor::after_run() const {
+  for (const auto& b : *work_)
+    if (!b.slack_intact()) return {Status::runtime_fault, fmt::format("wrote past the end of buffer {}", b.name())};
   return {};
 }
 
 ExecError CpuExecutor::launch(bool flush, double* us) {
   if (!us) {
     kernel_->launch(pool_, args_->args.data(), grid_, threads_);
-    return {};
+    return after_run();
   }
   // The sweep evicts what the stage's copies left in the cache: the run reads
   // its inputs from memory, as it would in a model.
@@ -45,7 +53,7 @@ ExecError CpuExecutor::launch(bool flush, double* us) {
   const auto t0 = std::chrono::steady_clock::now();
   kernel_->launch(pool_, args_->args.data(), grid_, threads_);
   *us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-  return {};
+  return after_run();
 }
 
 ExecError CpuExecutor::keep(const OpContract& op, std::vector<HostBuffer>& work, int slot) {

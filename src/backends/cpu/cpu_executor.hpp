@@ -2,6 +2,9 @@
 // spread over the worker's thread pool. A stage copies the test's pristine
 // inputs into the work buffers and poisons the outputs; the work buffers are
 // the same for every test, so a kernel sees one address whatever it reads.
+// Every buffer ends at a guard page (core/buffer.hpp): a read or write past
+// the allocation faults, and a write into its rounding slack is reported
+// after the run.
 #pragma once
 #include <memory>
 #include <optional>
@@ -27,10 +30,13 @@ class CpuExecutor final : public Executor {
   bool same_as_kept(const OpContract& op, const std::vector<HostBuffer>& work, int slot) override;
 
  private:
+  // runtime_fault when the run wrote into a buffer's slack.
+  ExecError after_run() const;
   ThreadPool pool_;
   CacheFlusher flusher_;
   std::unique_ptr<CpuKernel> kernel_;
   std::optional<KernelArgs> args_;  // of the staged run
+  const std::vector<HostBuffer>* work_ = nullptr;  // the staged run's buffers
   std::vector<std::vector<HostBuffer>> kept_;  // per slot, per buffer (empty for inputs)
   int64_t grid_ = 1;
   int threads_ = 1;

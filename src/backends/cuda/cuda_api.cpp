@@ -82,6 +82,12 @@ std::string Nvrtc::version() const {
   return fmt::format("nvrtc {}.{}", major, minor);
 }
 
+bool Nvrtc::has_own_cache() const {
+  int major = 0, minor = 0;
+  Version(&major, &minor);
+  return major > 12 || (major == 12 && minor >= 9);
+}
+
 std::string Driver::error_text(CUresult r) const {
   const char* name = nullptr;
   const char* text = nullptr;

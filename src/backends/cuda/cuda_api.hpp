@@ -42,6 +42,10 @@ struct Nvrtc {
   std::string library;       // the file that was opened
   std::string include_dir;   // CUDA headers (cuda_fp16.h, cuda_bf16.h) for -I
   std::string version() const;
+  // NVRTC 12.9 and later keep their own cache of compiled programs, and a
+  // compile served from it runs no ptxas: its log then lacks the resource
+  // report (registers, shared memory, spills) that --ptxas-options=-v asks for.
+  bool has_own_cache() const;
 };
 
 struct Driver {

@@ -150,7 +150,9 @@ BuildResult CudaBackend::compile(const std::string& source, const std::vector<st
   if (fs::exists(r.artifact) && fs::exists(meta)) {
     std::ifstream in(meta);
     json j = json::parse(in, nullptr, false);
-    if (!j.is_discarded()) {
+    // An entry without registers came from a compile that printed no ptxas
+    // report: not trusted, compiled again.
+    if (!j.is_discarded() && j.value("registers", -1) >= 0) {
       r.ok = true;
       r.cache_hit = true;
       r.registers = j.value("registers", -1);
@@ -163,6 +165,9 @@ BuildResult CudaBackend::compile(const std::string& source, const std::vector<st
   }
   std::vector<std::string> opts = r.flags;
   opts.push_back("-I" + nv.include_dir);  // not part of the key: where headers live, not what they say
+  // Not part of the key either: how NVRTC works, not what it builds. Its own
+  // cache would skip ptxas and with it the resource report.
+  if (nv.has_own_cache()) opts.push_back("--no-cache");
   std::vector<const char*> argv;
   for (const auto& o : opts) argv.push_back(o.c_str());
   cuda::nvrtcProgram prog = nullptr;
@@ -193,6 +198,13 @@ BuildResult CudaBackend::compile(const std::string& source, const std::vector<st
     return r;
   }
   parse_ptxas_report(log, r);
+  if (r.registers < 0) {
+    // Without the report the launch limits (registers x threads) cannot be
+    // checked: no variant goes on unchecked.
+    r.status = Status::harness_error;
+    r.log = "ptxas printed no resource report (--ptxas-options=-v) for foundry_kernel:\n" + log.substr(0, 4000);
+    return r;
+  }
   // Private temporaries, then rename: concurrent runs sharing the cache never
   // see half-written files; the metadata lands last and marks the entry complete.
   const std::string tag = fmt::format(".{}.{}.tmp", getpid(), std::hash<std::thread::id>{}(std::this_thread::get_id()));

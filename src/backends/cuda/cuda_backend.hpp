@@ -27,6 +27,7 @@ class CudaBackend final : public Backend {
   Shape problem_shape(Regime r, Shape s) const override;  // prefill: gpu_prefill
   bool overlaps_compile() const override { return true; }
   std::vector<int> worker_devices(int asked, bool asked_explicitly) const override;
+  std::vector<std::string> sanitizer_tools() const override { return {"memcheck", "racecheck"}; }
   void require_runnable(bool compile_only) const override;
   std::string checker_artifact() const override;  // compile_checker's CUBIN
   std::vector<std::string> render_flags() const override { return {"--arch", arch_}; }

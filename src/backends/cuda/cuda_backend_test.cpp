@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backends/backend_table.hpp"
@@ -89,5 +90,37 @@ TEST(BackendDecisions, CudaLimitsShapesAndRenderFlags) {
   if (!row.availability().run) {
     EXPECT_NO_THROW(cuda->require_runnable(true));
     EXPECT_NE(invalid_argument_of([&] { cuda->require_runnable(false); }).find("--compile-only"), std::string::npos);
+  }
+}
+
+// The second compile of the same source in a fresh foundry cache is one that
+// NVRTC (12.9+) would serve from its own cache, without running ptxas: every
+// compile must still carry the resource figures, or the register limit check
+// would skip it. Concurrent compiles too.
+TEST(CudaCompileOnly, EveryCompileCarriesItsResourceFigures) {
+  require_nvrtc();
+  const auto templates = foundry::discover_templates(foundry::default_template_root());
+  std::vector<std::string> sources;
+  for (const auto& t : templates) {
+    if (t.backend != "cuda" || sources.size() >= 8) continue;
+    std::string defines;
+    for (const auto& k : t.knobs) defines += "#define " + k.name + " " + std::to_string(k.domain.front()) + "\n";
+    foundry::CudaBackend b("sm_90", scratch_dir("cache-src"));
+    sources.push_back(defines + b.assemble(foundry::Registry::instance().get(t.op), foundry::DType::f32,
+                                           foundry::render_macros(t)));
+  }
+  ASSERT_EQ(sources.size(), 8u);
+  for (int round = 0; round < 2; ++round) {
+    foundry::CudaBackend backend("sm_90", scratch_dir("cache-round" + std::to_string(round)));
+    std::vector<BuildResult> results(sources.size());
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < sources.size(); ++i)
+      threads.emplace_back([&, i] { results[i] = backend.compile(sources[i], {}); });
+    for (auto& t : threads) t.join();
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      EXPECT_TRUE(results[i].ok) << "round " << round << " source " << i << ": " << results[i].log;
+      EXPECT_GT(results[i].registers, 0) << "round " << round << " source " << i;
+      EXPECT_GE(results[i].smem_bytes, 0) << "round " << round << " source " << i;
+    }
   }
 }

@@ -74,9 +74,11 @@ std::vector<void*> CudaExecutor::device_args(const OpContract& op, const Case& c
   // `host`: the test's pristine buffers, uploaded on first sight of its seed.
   const auto t0 = std::chrono::steady_clock::now();
   const auto& api = ctx_.api();
-  if (buffers_.empty())  // first run of the case: what the kernel writes gets its buffers
-    for (std::size_t i = 0; i < host.size(); ++i)
-      buffers_.push_back(op.buffers[i].role == Role::in ? nullptr : std::make_unique<DeviceBuffer>(ctx_, host[i].bytes()));
+  // First run of the case: every buffer the kernel sees gets one live copy,
+  // the same for every test, so a kernel cannot tell tests (or key a cached
+  // answer) by an input's address; each run's inputs are copied in.
+  if (buffers_.empty())
+    for (std::size_t i = 0; i < host.size(); ++i) buffers_.push_back(std::make_unique<DeviceBuffer>(ctx_, host[i].bytes()));
   auto& pristine = resident_[c.seed];
   if (pristine.empty()) {  // first run of this test: upload its inputs
     for (std::size_t i = 0; i < host.size(); ++i) {
@@ -102,7 +104,7 @@ std::vector<void*> CudaExecutor::device_args(const OpContract& op, const Case& c
   for (std::size_t i = 0; i < host.size(); ++i) {
     const Role role = op.buffers[i].role;
     const std::size_t bytes = host[i].bytes();
-    if (role == Role::inout && bytes)
+    if (role != Role::out && bytes)
       ctx_.check(api.MemcpyDtoDAsync(buffers_[i]->ptr(), pristine[i]->ptr(), bytes, nullptr), "cuMemcpyDtoDAsync");
     if (role == Role::out && bytes) {
       const uint32_t poison = poison_bits(host[i].elem());
@@ -112,8 +114,7 @@ std::vector<void*> CudaExecutor::device_args(const OpContract& op, const Case& c
         default: ctx_.check(api.MemsetD8Async(buffers_[i]->ptr(), static_cast<unsigned char>(poison), bytes, nullptr), "cuMemsetD8Async");
       }
     }
-    const DeviceBuffer& b = role == Role::in ? *pristine[i] : *buffers_[i];
-    ptrs.push_back(reinterpret_cast<void*>(static_cast<uintptr_t>(b.ptr())));
+    ptrs.push_back(reinterpret_cast<void*>(static_cast<uintptr_t>(buffers_[i]->ptr())));
   }
   transfer_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return ptrs;
@@ -159,20 +160,19 @@ void CudaExecutor::load_checker() {
 }
 
 ExecError CudaExecutor::verify_inputs(const OpContract& op, const Case& c) {
-  // The kernel reads `in` buffers straight from the copies every candidate of
-  // the case shares: one that wrote into them would spoil the checks of all
-  // that follow. Their fingerprints must be what was uploaded.
-  if (checker_path_.empty()) return {};
+  // `in` buffers are read-only: after a run their live copies must still
+  // hold what was copied in (a kernel that uses its input as scratch, or
+  // writes past an output into it, is caught here).
+  if (checker_path_.empty() || buffers_.empty()) return {};
   try {
     load_checker();
     const auto& api = ctx_.api();
-    const auto& pristine = resident_.at(c.seed);
     const auto& sums = input_sums_.at(c.seed);
     for (std::size_t i = 0; i < op.buffers.size(); ++i) {
       if (op.buffers[i].role != Role::in) continue;
-      long long n = static_cast<long long>(pristine[i]->bytes() / 4);
+      long long n = static_cast<long long>(buffers_[i]->bytes() / 4);
       if (n == 0) continue;
-      cuda::CUdeviceptr p = pristine[i]->ptr(), acc = acc_->ptr();
+      cuda::CUdeviceptr p = buffers_[i]->ptr(), acc = acc_->ptr();
       ctx_.check(api.MemsetD32Async(acc, 0, 2, nullptr), "cuMemsetD32Async");
       void* args[] = {&p, &n, &acc};
       const long long grid = std::min<long long>((n + 255) / 256, 8LL * ctx_.sm_count());

@@ -1,8 +1,10 @@
 // The cuda executor. Each test's inputs and float64 reference are uploaded
 // once per case and stay on the device for every candidate of the case; a
-// stage points the kernel at that test's inputs, restores inout buffers by a
-// device copy and poisons outputs with a device memset, all queued before the
-// launch (and before a timed launch's start event). Ops with the elementwise
+// stage copies that test's in and inout buffers into the live buffers the
+// kernel sees (one set for every test, so an address tells the kernel
+// nothing) and poisons outputs with a device memset, all queued before the
+// launch (and before a timed launch's start event). Buffers are allocated at
+// their exact size, so compute-sanitizer sees any access past the end. Ops with the elementwise
 // rule are checked on the device (device_check.cu), the others after copying
 // back what the kernel writes. Timing: CUDA events around each launch, an L2
 // flush (a memset of twice the L2) before the start event.
@@ -53,7 +55,7 @@ class CudaExecutor final : public Executor {
   std::map<uint64_t, std::vector<std::unique_ptr<DeviceBuffer>>> refs_;
   std::map<uint64_t, std::vector<unsigned long long>> ref_sums_;    // their bit-pattern sums, for tampering
   std::map<uint64_t, std::vector<unsigned long long>> input_sums_;  // 32-bit word sums of the `in` buffers
-  std::vector<std::unique_ptr<DeviceBuffer>> buffers_;  // what the kernel writes: out and inout
+  std::vector<std::unique_ptr<DeviceBuffer>> buffers_;  // the live buffers the kernel sees, in ABI order
   std::vector<std::vector<std::unique_ptr<DeviceBuffer>>> kept_;  // per slot: copies of buffers_ (null for inputs)
   std::optional<KernelArgs> args_;                      // of the staged run
   std::unique_ptr<DeviceBuffer> flush_;

@@ -49,7 +49,7 @@ void CudaContext::check(cuda::CUresult r, const char* what) const {
 }
 
 DeviceBuffer::DeviceBuffer(const CudaContext& ctx, std::size_t bytes) : ctx_(ctx), bytes_(bytes) {
-  ctx.check(ctx.api().MemAlloc(&ptr_, std::max<std::size_t>(bytes, 256)), "cuMemAlloc");
+  ctx.check(ctx.api().MemAlloc(&ptr_, std::max<std::size_t>(bytes, 1)), "cuMemAlloc");
 }
 
 DeviceBuffer::~DeviceBuffer() {

@@ -41,7 +41,8 @@ class CudaContext {
   int sms_ = 1;
 };
 
-// A device allocation (cuMemAlloc: 256-byte aligned), freed on destruction.
+// A device allocation (cuMemAlloc: 256-byte aligned) of exactly the bytes
+// asked for (one for an empty buffer), freed on destruction.
 class DeviceBuffer {
  public:
   DeviceBuffer(const CudaContext& ctx, std::size_t bytes);

@@ -1,0 +1,119 @@
+// The coordinator's confirm pass (run/confirmation.hpp): after the search, the
+// best trusted variants of every case searched are checked again on inputs
+// none of their tests used, and with --sanitize under the backend's memory and
+// race checkers. A variant right only on the seeds it was checked with, or one
+// a checker reports, is labelled and leaves "best".
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/hash.hpp"
+#include "ops/registry.hpp"
+#include "run/coordinator.hpp"
+
+namespace foundry {
+
+namespace fs = std::filesystem;
+
+Confirmation Coordinator::confirm_one(const Record& r, const std::string& check, uint64_t seed) {
+  Confirmation c;
+  c.id = r.id;
+  c.check = check;
+  c.seed = seed;
+  auto fail = [&](Status s, std::string why) {
+    c.status = s;
+    c.error = std::move(why);
+    c.ts = now_iso();
+    return c;
+  };
+  // The exact source recorded, built again (a compile-cache hit).
+  std::ifstream in(session_->dir() / r.source_path, std::ios::binary);
+  const std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (source.empty() || sha256_hex(source) != r.source_sha256)
+    return fail(Status::harness_error, fmt::format("{}: missing or not the recorded source", r.source_path));
+  auto t = std::find_if(templates_.begin(), templates_.end(),
+                        [&](const KernelTemplate& k) { return k.id == r.template_id && k.backend == r.backend; });
+  if (t == templates_.end() || !r.launch) return fail(Status::harness_error, "template " + r.template_id + " is gone");
+  const BuildResult b = svc_.backend->compile(source, template_flags(*t, r.knobs));
+  if (!b.ok) return fail(b.status, "compiling again: " + b.log.substr(0, 400));
+
+  EvalRequest req;
+  req.op = r.op;
+  req.dtype = r.dtype;
+  req.shape = r.shape;
+  req.params = r.params;
+  req.seed = seed;
+  req.artifact = b.artifact.string();
+  req.grid = r.launch->grid;
+  req.threads = r.launch->threads;
+  req.smem = r.launch->smem;
+  req.n_tests = cfg_.correctness_tests;
+  req.bench = cfg_.bench;
+  req.checker = checker_;
+  req.host_checks = cfg_.host_checks;
+  req.check_only = true;
+  if (check == "fresh_seeds") {
+    const EvalResult er = channels_.front()->evaluate(req, cfg_.limits);
+    c.status = er.status;
+    c.error = er.error;
+  } else {
+    const SanitizerOutcome o = svc_.sanitize(check, req, cfg_.limits);
+    // A report makes it a sanitizer finding even where the outputs matched.
+    c.status = o.errors > 0 ? Status::runtime_fault : o.errors < 0 && o.status == Status::ok ? Status::harness_error : o.status;
+    c.error = o.errors > 0 ? fmt::format("{} reported {} error(s): {}", check, o.errors, o.report) : o.report;
+  }
+  c.ts = now_iso();
+  return c;
+}
+
+void Coordinator::confirm() {
+  if (cfg_.compile_only || stop_ || channels_.empty()) return;
+  std::vector<std::string> checks;
+  if (cfg_.confirm_top > 0) checks.emplace_back("fresh_seeds");
+  if (cfg_.sanitize)
+    for (const auto& tool : svc_.backend->sanitizer_tools()) checks.push_back(tool);
+  if (checks.empty()) return;
+  const int top = std::max(1, cfg_.confirm_top);
+  const auto t0 = std::chrono::steady_clock::now();
+
+  std::set<std::string> searched;
+  for (const auto& s : ops_)
+    if (unlocked(*s.op))
+      for (const auto& cs : s.cases) searched.insert(s.op->name + "\n" + cs->scheduled().spec.key);
+  std::map<std::string, std::vector<Record>> by_case;
+  for (Record& r : session_->records())
+    if (r.trusted_ok() && r.bench.latency_us && r.strategy.name != "injected" &&
+        searched.count(r.op + "\n" + r.case_key()))
+      by_case[r.op + "\n" + r.case_key()].push_back(std::move(r));
+
+  for (auto& [key, recs] : by_case) {
+    std::sort(recs.begin(), recs.end(), [](const Record& a, const Record& b) { return a.cost() < b.cost(); });
+    // The best `top`; a variant that fails is replaced by the next, so a case
+    // ends with its best confirmed variant where it has one.
+    int kept = 0;
+    for (const Record& r : recs) {
+      if (kept >= top || stop_) break;
+      bool failed = false;
+      for (const auto& check : checks) {
+        if (session_->has_confirmation(r.id, check)) continue;
+        const Confirmation c = confirm_one(r, check, check == "fresh_seeds" ? confirm_seed(r.input_seed, 0) : r.input_seed);
+        session_->append_confirmation(c);
+        ++summary_.confirm_checks;
+        failed |= c.status != Status::ok;
+      }
+      const auto now = session_->find(r.id);
+      if (!now) continue;
+      summary_.confirmed += now->has_label(kConfirmedLabel);
+      summary_.unconfirmed += now->has_label(kUnconfirmedLabel);
+      summary_.sanitizer += now->has_label(kSanitizerLabel);
+      if (!failed && now->trusted_ok()) ++kept;
+    }
+  }
+  summary_.confirm_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace foundry
