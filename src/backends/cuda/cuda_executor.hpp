@@ -58,6 +58,7 @@ class CudaExecutor final : public Executor {
   std::vector<std::unique_ptr<DeviceBuffer>> buffers_;  // the live buffers the kernel sees, in ABI order
   std::vector<std::vector<std::unique_ptr<DeviceBuffer>>> kept_;  // per slot: copies of buffers_ (null for inputs)
   std::optional<KernelArgs> args_;                      // of the staged run
+  uint64_t staged_seed_ = 0;                            // the test whose inputs the live buffers hold
   std::unique_ptr<DeviceBuffer> flush_;
   std::unique_ptr<CudaKernel> kernel_;
   std::string checker_path_;              // CUBIN of the device-side check and input fingerprint
