@@ -1,5 +1,7 @@
 #include "report/markdown.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 namespace foundry::report {
@@ -13,6 +15,7 @@ std::string failures_text(const CoverageRow& row) {
 
 std::string num(const std::optional<double>& v, const char* suffix) {
   if (!v) return "-";
+  if (std::abs(*v) >= 1000 && std::abs(*v) < 1e9) return fmt::format("{:.0f}{}", *v, suffix);  // 2204, not 2.2e+03
   return fmt::format("{:.3g}{}", *v, suffix);
 }
 
