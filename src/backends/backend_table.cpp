@@ -39,7 +39,8 @@ const std::vector<BackendRow>& backend_table() {
        "static inline void kernel(int64_t block, int64_t num_blocks, ",
        "T (the dtype), to_f/from_f (T to float and back, bf16 rounded to nearest even), FOUNDRY_INLINE, "
        "FOUNDRY_RESTRICT, eight-lane vectors v8f with load8/store8/store8_nt/aligned8/store_fence, "
-       "copy_row (streaming row copy), the Philox helpers"},
+       "copy_row (streaming row copy), the Philox helpers",
+       true},
       {"cuda", "NVRTC and the CUDA driver API, opened at run time", "cuda_event", "sm_90", make_cuda_backend,
        [] { return std::unique_ptr<Executor>(std::make_unique<CudaExecutor>()); }, cuda_availability, cuda_copy_gbps,
        1.15, "CUDA C++ compiled by NVRTC; every thread of the 1-D grid calls the kernel",

@@ -42,6 +42,10 @@ struct BackendRow {
   std::string language;
   std::string kernel_form;
   std::string prelude;
+  // Its kernels run on the host, in the worker: workers get resource limits
+  // and a filter against file writes (harness/worker_guard.hpp). A device
+  // backend's worker needs its driver's files and address space.
+  bool guard_workers = false;
 };
 
 const std::vector<BackendRow>& backend_table();

@@ -12,6 +12,7 @@
 #include "backends/backend.hpp"
 #include "backends/backend_table.hpp"
 #include "cli/command.hpp"
+#include "ops/registry.hpp"
 #include "report/analysis.hpp"
 #include "report/run_summary.hpp"
 #include "run/coordinator.hpp"
@@ -53,6 +54,12 @@ int run_main(RunOptions& o, const CLI::App& sub) {
   RunConfig& cfg = o.cfg;
   if (sub.count("-n") > 0 && sub.count("--n-per-case") > 0)
     throw std::invalid_argument("-n and --n-per-case: give one budget (per op, or per case)");
+  if (sub.count("--stage") > 0) {
+    int top = 0;
+    for (const auto& op : Registry::instance().ops()) top = std::max(top, op->stage);
+    if (cfg.curriculum.stage > top)
+      throw std::invalid_argument(fmt::format("--stage {}: the curriculum has stages 1 to {}", cfg.curriculum.stage, top));
+  }
   cfg.template_root = o.templates;
   cfg.session_dir = o.session_dir.empty() ? default_session_dir() : o.session_dir;
   cfg.cache_root = o.cache_root;
@@ -161,6 +168,17 @@ Command run_command() {
             sub.add_option("--bench-timeout", o->bench_timeout,
                            "seconds a variant may take in each of its check and bench phases before it is killed as a hang")
                 ->check(CLI::Range(0.001, 86400.0));
+            sub.add_option("--worker-cpu-s", cfg.limits.cpu_s,
+                           "CPU seconds (all threads) a variant may use in each check and bench phase (default: the "
+                           "phase timeout x cores + 1)")
+                ->check(CLI::Range(0.001, 1e7));
+            sub.add_option("--worker-memory-mib", cfg.limits.memory_mib,
+                           "address space a variant may add to its worker, MiB (default: from the case's size)")
+                ->check(CLI::Range(1.0, 1e9));
+            sub.add_option("--worker-open-files", cfg.limits.open_files, "open files a worker may hold (256)")
+                ->check(CLI::Range(16, 1 << 20));
+            sub.add_flag("!--no-worker-guard", cfg.limits.guard,
+                         "run cpu workers without resource limits and without the filter against file writes");
             sub.add_option("--cxx", cfg.cxx, "host C++ compiler for the cpu backend (default: $CXX or c++)");
             sub.add_option("--cache-dir", o->cache_root, "compile cache and measured ceilings")->envname("FOUNDRY_CACHE_DIR");
             sub.add_flag("--compile-only", cfg.compile_only, "build every proposed variant and record its resources (status compiled), run none");

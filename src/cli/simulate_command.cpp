@@ -2,11 +2,13 @@
 // recorded cases, compiling and running nothing, and prints how many
 // evaluations each needs to come near the best recorded variant and its
 // standardised score against random search.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
@@ -42,7 +44,10 @@ int simulate_main(const SimulateOptions& o) {
   const auto records = read_session_records(o.session);
   if (records.empty()) throw std::invalid_argument(fmt::format("{}: the session holds no records", o.session.string()));
   std::vector<std::string> strategies = o.strategies.empty() ? strategy_names() : o.strategies;
-  for (const auto& s : strategies) strategy_row(s);  // unknown -> error naming it
+  const std::vector<std::string> known = strategy_names();
+  for (const auto& s : strategies)
+    if (std::find(known.begin(), known.end(), s) == known.end())
+      throw std::invalid_argument(fmt::format("--strategy {}: unknown strategy ({})", s, fmt::join(known, ", ")));
   std::set<std::string> ops;
   for (const auto& r : records)
     if (o.op.empty() || r.op == o.op) ops.insert(r.op);

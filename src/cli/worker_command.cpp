@@ -10,8 +10,10 @@ namespace foundry::cli {
 Command worker_command() {
   return {"worker", "", [](CLI::App& sub) -> Handler {
             auto backend = std::make_shared<std::string>(kDefaultBackend);
-            sub.add_option("--backend", *backend);
-            return [backend] { return worker_main(*backend); };
+            sub.add_option("--backend", *backend)->check(CLI::IsMember(backend_names()));
+            auto guard = std::make_shared<bool>(false);
+            sub.add_flag("--guard,!--no-guard", *guard, "resource limits are set from outside; file writes are refused");
+            return [backend, guard] { return worker_main(*backend, *guard); };
           }};
 }
 

@@ -45,6 +45,21 @@ int64_t eval_int(const std::string& expr, const Symbols& symbols) {
   return static_cast<int64_t>(std::llround(v));
 }
 
+std::vector<std::string> expr_symbols(const std::string& expr) {
+  static double slot = 0;  // every symbol reads here: only the syntax matters
+  try {
+    mu::Parser p;
+    define_functions(p);
+    p.SetVarFactory([](const char*, void*) { return &slot; }, nullptr);
+    p.SetExpr(expr);
+    std::vector<std::string> names;
+    for (const auto& [name, where] : p.GetUsedVar()) names.push_back(name);
+    return names;
+  } catch (mu::Parser::exception_type& e) {
+    throw std::runtime_error("expression '" + expr + "': " + e.GetMsg());
+  }
+}
+
 struct CompiledExpr::Impl {
   std::string expr;
   mu::Parser parser;

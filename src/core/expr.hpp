@@ -17,6 +17,11 @@ using Symbols = std::map<std::string, int64_t>;
 double eval_expr(const std::string& expr, const Symbols& symbols);
 int64_t eval_int(const std::string& expr, const Symbols& symbols);
 
+// The symbols `expr` names; throws std::runtime_error naming the expression
+// on a syntax error (any symbol is accepted, so it can be checked before the
+// shape and knobs it refers to are known).
+std::vector<std::string> expr_symbols(const std::string& expr);
+
 // An expression parsed once over a fixed list of symbols and evaluated for
 // many values of them (a constraint over every point of a space): the same
 // functions and errors as eval_expr.

@@ -8,6 +8,11 @@ namespace foundry {
 struct WorkerLimits {
   double prepare_s = 600;  // input generation and float64 reference (no kernel code runs)
   double phase_s = 30;     // each of the check and bench phases
+  // Workers of backends that run kernels on the host (harness/worker_guard.hpp):
+  bool guard = true;       // resource limits and the seccomp filter
+  double cpu_s = 0;        // CPU seconds per phase, all threads (0: phase_s x cores + 1)
+  double memory_mib = 0;   // address space a candidate may add (0: from the case's size)
+  int open_files = 0;      // open-file limit (0: 256)
 };
 
 class EvalChannel {

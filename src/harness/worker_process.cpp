@@ -2,19 +2,25 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
 #include <fmt/format.h>
+
+#include "backends/backend_table.hpp"
+#include "harness/worker_guard.hpp"
 
 namespace foundry {
 
@@ -25,7 +31,7 @@ WorkerProcess::WorkerProcess(std::string exe, std::string backend, int gpu, std:
 
 WorkerProcess::~WorkerProcess() { kill_worker(); }
 
-void WorkerProcess::start() {
+void WorkerProcess::start(bool guard) {
   int in[2], out[2];
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   pid_t pid = fork();
@@ -35,7 +41,8 @@ void WorkerProcess::start() {
     dup2(out[1], 1);
     if (gpu_ >= 0) setenv("CUDA_VISIBLE_DEVICES", std::to_string(gpu_).c_str(), 1);
     std::vector<std::string> args = launcher_;
-    for (const char* a : {exe_.c_str(), "worker", "--backend", backend_.c_str()}) args.emplace_back(a);
+    for (const char* a : {exe_.c_str(), "worker", "--backend", backend_.c_str(), guard ? "--guard" : "--no-guard"})
+      args.emplace_back(a);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -80,9 +87,54 @@ void WorkerProcess::kill_worker() {
   pid_ = -1;
 }
 
+namespace {
+
+// Why a guarded worker died, where a limit explains it: SIGXCPU is its CPU
+// limit; a fatal signal at an address space within reach of its limit (the
+// allocation that failed was at most that much) is the memory limit.
+bool limit_explains_death(int sig, const nlohmann::json& died, const GuardLimits& g, const std::string& phase,
+                          EvalResult& res) {
+  if (sig == SIGXCPU) {
+    res.status = Status::timeout;
+    res.error = fmt::format("CPU time limit ({:g} s per phase, all threads) reached during {}; worker killed by SIGXCPU",
+                            phase == "prepare" ? g.prepare_cpu_s : g.cpu_s, phase);
+    return true;
+  }
+  if (!died.is_object() || !died["as_limit"].is_number()) return false;
+  const double vm = died["vm_bytes"].get<double>(), limit = died["as_limit"].get<double>();
+  const double reach = std::max(64.0 * (1 << 20), static_cast<double>(g.memory_bytes) / 8);
+  if (vm < limit - reach) return false;
+  res.status = Status::resource_limit;
+  res.error = fmt::format("address-space limit reached during {}: {:.0f} of {:.0f} MiB in use when the worker died of signal {} ({})",
+                          phase, vm / (1 << 20), limit / (1 << 20), sig, strsignal(sig));
+  return true;
+}
+
+}  // namespace
+
 EvalResult WorkerProcess::evaluate(const EvalRequest& req, const WorkerLimits& limits) {
-  if (pid_ <= 0) start();
+  const bool guarded = limits.guard && backend_row(backend_).guard_workers;
+  if (pid_ <= 0) {
+    // Before the first kernel runs: whether its workers are guarded, never silently.
+    static std::once_flag said;
+    if (backend_row(backend_).guard_workers)
+      std::call_once(said, [&] { std::cerr << (isatty(2) ? "\r\033[K" : "") << guard_line(limits) << std::flush; });
+    start(guarded);
+  }
   EvalResult res;
+  GuardLimits g;
+  // A guarded worker's soft limits for this candidate, set from outside: the
+  // worker's filter keeps it (and its kernels) from raising them.
+  auto set_cpu = [&](double seconds) {
+    if (guarded) set_soft_limit(pid_, RLIMIT_CPU, static_cast<uint64_t>(std::ceil(process_cpu_s(pid_) + seconds)));
+  };
+  if (guarded) {
+    g = guard_limits_for(req, limits);
+    set_soft_limit(pid_, RLIMIT_AS, process_vm_bytes(pid_) + g.memory_bytes);
+    set_soft_limit(pid_, RLIMIT_NOFILE, g.open_files);
+    set_cpu(g.prepare_cpu_s);
+  }
+  nlohmann::json died;
   std::string line = to_json(req).dump() + "\n";
   signal(SIGPIPE, SIG_IGN);
   if (write(to_worker_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
@@ -104,6 +156,9 @@ EvalResult WorkerProcess::evaluate(const EvalRequest& req, const WorkerLimits& l
       if (msg.contains("phase")) {
         phase = msg["phase"].get<std::string>();
         deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limits.phase_s);
+        set_cpu(g.cpu_s);
+      } else if (msg.contains("died")) {
+        died = msg["died"];
       } else if (msg.contains("result")) {
         EvalResult r = eval_result_from_json(msg["result"]);
         if (r.restart) {  // the worker exits after this answer; start afresh next time
@@ -128,6 +183,12 @@ EvalResult WorkerProcess::evaluate(const EvalRequest& req, const WorkerLimits& l
       pending_.append(buf, static_cast<std::size_t>(n));
       continue;
     }
+    // The worker's last words, if it wrote any before dying.
+    for (auto nl = pending_.find('\n'); nl != std::string::npos; nl = pending_.find('\n')) {
+      json msg = json::parse(pending_.substr(0, nl), nullptr, false);
+      pending_.erase(0, nl + 1);
+      if (!msg.is_discarded() && msg.contains("died")) died = msg["died"];
+    }
     // EOF: the worker died.
     int st = 0;
     waitpid(pid_, &st, 0);
@@ -135,7 +196,8 @@ EvalResult WorkerProcess::evaluate(const EvalRequest& req, const WorkerLimits& l
     close(from_worker_);
     pid_ = -1;
     ++restarts_;
-    if (WIFSIGNALED(st)) {
+    if (WIFSIGNALED(st) && guarded && phase != "prepare" && limit_explains_death(WTERMSIG(st), died, g, phase, res)) {
+    } else if (WIFSIGNALED(st)) {
       res.status = phase == "prepare" ? Status::harness_error : Status::runtime_fault;
       res.error = fmt::format("worker killed by signal {} ({}) during {}", WTERMSIG(st), strsignal(WTERMSIG(st)), phase);
     } else {
@@ -146,11 +208,18 @@ EvalResult WorkerProcess::evaluate(const EvalRequest& req, const WorkerLimits& l
   }
 }
 
-int worker_main(const std::string& backend) {
+int worker_main(const std::string& backend, bool guard) {
   // Protocol lines go to a private copy of stdout; anything a kernel prints
   // lands on stderr instead of corrupting the protocol.
   int proto = dup(1);
   dup2(2, 1);
+  if (guard) {
+    // Before any kernel is loaded. A guard the kernel refuses is stated by the
+    // run's startup line (the same install, probed) and here.
+    if (const std::string why = install_worker_guard(); !why.empty())
+      std::cerr << "foundry worker: the guard is off: " << why << "\n";
+    report_fatal_signals(proto);
+  }
   FILE* out = fdopen(proto, "w");
   auto send = [&](const json& j) {
     std::string s = j.dump() + "\n";
@@ -164,6 +233,7 @@ int worker_main(const std::string& backend) {
   } catch (const std::exception& e) {
     setup_error = e.what();  // answered per request, so the run records why
   }
+  const int files_before = guard ? count_open_files() : 0;
   for (std::string line; std::getline(std::cin, line);) {
     EvalResult r;
     try {
@@ -172,6 +242,19 @@ int worker_main(const std::string& backend) {
     } catch (const std::exception& e) {
       r.status = Status::harness_error;
       r.error = e.what();
+    }
+    if (guard) {
+      // Files a kernel left open would fail the next candidate's load: a
+      // worker that holds more than it started with answers and exits.
+      int limit = 0;
+      const int files = count_open_files(&limit);
+      if (files > files_before) r.restart = true;
+      if (files >= limit - 1) {
+        r.error = fmt::format("open-file limit ({}) reached: the kernel left {} files open{}", limit, files - files_before,
+                              r.status == Status::ok ? "" : "; " + r.error);
+        r.status = Status::resource_limit;
+        r.latency_us.reset();
+      }
     }
     send({{"result", to_json(r)}});
     if (r.restart) _exit(0);  // a faulted device context cannot be trusted again

@@ -28,7 +28,7 @@ class WorkerProcess final : public EvalChannel {
   int finish(double timeout_s);
 
  private:
-  void start();
+  void start(bool guard);
   void kill_worker();
   std::string exe_;
   std::string backend_;
@@ -41,8 +41,10 @@ class WorkerProcess final : public EvalChannel {
   int restarts_ = 0;
 };
 
-// Entry point of `foundry worker --backend B`: serves requests on stdin until
-// EOF, or exits after answering when a fault left its device unusable.
-int worker_main(const std::string& backend);
+// Entry point of `foundry worker --backend B [--guard]`: serves requests on
+// stdin until EOF, or exits after answering when a fault left its device
+// unusable or a kernel left files open. `guard`: the filter of
+// harness/worker_guard.hpp, installed before any kernel is loaded.
+int worker_main(const std::string& backend, bool guard);
 
 }  // namespace foundry

@@ -125,7 +125,8 @@ Record record_from_json(const json& j) {
       throw std::runtime_error(fmt::format("no schema field: written by an older foundry (this one reads schema {})", kRecordSchema));
     r.schema = j.at("schema").get<int>();
     if (r.schema != kRecordSchema)
-      throw std::runtime_error(fmt::format("schema {} (this foundry reads schema {})", r.schema, kRecordSchema));
+      throw std::runtime_error(fmt::format("schema {}: written by {} foundry (this one reads schema {})", r.schema,
+                                           r.schema > kRecordSchema ? "a newer" : "an older", kRecordSchema));
     r.id = j.at("id").get<std::string>();
     r.op = j.at("op").get<std::string>();
     r.kernel_class = j.at("kernel_class").get<std::string>();

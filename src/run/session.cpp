@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <fstream>
@@ -36,7 +37,56 @@ std::vector<json> read_ndjson(const fs::path& p, int* bad_lines) {
   return out;
 }
 
+namespace {
+
+// The entries foundry keeps in a session directory.
+constexpr const char* kSessionEntries[] = {"attempts.ndjson", "session.json", "search_state.json", "kernels"};
+
+// A directory that holds something but none of a session's files was made by
+// someone else: foundry writes nothing into it (nor reads it as a session).
+void require_session_or_empty(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return;
+  if (!fs::is_directory(dir, ec)) throw std::runtime_error(fmt::format("session {}: not a directory", dir.string()));
+  bool has_session_file = false;
+  for (const char* name : kSessionEntries) {
+    const fs::path p = dir / name;
+    if (fs::is_symlink(fs::symlink_status(p, ec)))
+      throw std::runtime_error(fmt::format("session {}: {} is a symbolic link; a session keeps its own files", dir.string(), name));
+    if (std::string(name) != "kernels" && fs::exists(p, ec)) {
+      has_session_file = true;
+      if (!fs::is_regular_file(p, ec))
+        throw std::runtime_error(fmt::format("session {}: {}: not a regular file", dir.string(), name));
+    }
+  }
+  bool other_entries = false;
+  for (const auto& e : fs::directory_iterator(dir, ec)) other_entries |= e.path().filename() != "kernels";
+  if (!has_session_file && other_entries)
+    throw std::runtime_error(fmt::format(
+        "session {}: not a foundry session (it holds files but no attempts.ndjson or session.json); name a new or empty directory",
+        dir.string()));
+}
+
+}  // namespace
+
+fs::path path_in_session(const fs::path& dir, const std::string& rel) {
+  const fs::path p(rel);
+  if (rel.empty() || p.is_absolute())
+    throw std::runtime_error(fmt::format("path '{}' is not relative to the session", rel));
+  for (const auto& part : p)
+    if (part == "..") throw std::runtime_error(fmt::format("path '{}' leaves the session (..)", rel));
+  // A symbolic link on the way may still lead out: compare the resolved paths.
+  std::error_code ec;
+  const fs::path root = fs::weakly_canonical(dir, ec);
+  const fs::path full = fs::weakly_canonical(dir / p, ec);
+  if (ec) throw std::runtime_error(fmt::format("path '{}': {}", rel, ec.message()));
+  const auto [r, f] = std::mismatch(root.begin(), root.end(), full.begin(), full.end());
+  if (r != root.end()) throw std::runtime_error(fmt::format("path '{}' resolves to {}, outside the session", rel, full.string()));
+  return dir / p;
+}
+
 Session::Session(fs::path dir) : dir_(std::move(dir)) {
+  require_session_or_empty(dir_);
   std::error_code ec;
   fs::create_directories(dir_ / "kernels", ec);
   if (ec) throw std::runtime_error(fmt::format("session directory {}: {}", dir_.string(), ec.message()));
@@ -50,7 +100,7 @@ Session::Session(fs::path dir) : dir_(std::move(dir)) {
       fs::resize_file(log, keep == std::string::npos ? 0 : keep + 1);
     }
   }
-  fd_ = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  fd_ = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd_ < 0)
     throw std::runtime_error(fmt::format("session directory {}: cannot write {}: {}", dir_.string(), log.string(), strerror(errno)));
   try {
@@ -66,11 +116,12 @@ Session::Session(fs::path dir) : dir_(std::move(dir)) {
 
 std::vector<Record> read_session_records(const fs::path& dir) {
   const fs::path log = dir / "attempts.ndjson";
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) throw std::runtime_error(fmt::format("session {}: no such directory", dir.string()));
+  require_session_or_empty(dir);
+  if (!fs::exists(log, ec)) return {};
   std::ifstream in(log, std::ios::binary);
-  if (!in) {
-    if (!fs::is_directory(dir)) throw std::runtime_error(fmt::format("session {}: no such directory", dir.string()));
-    return {};
-  }
+  if (!in || ::access(log.c_str(), R_OK) != 0) throw std::runtime_error(fmt::format("{}: cannot read it ({})", log.string(), strerror(errno)));
   std::vector<Record> out;
   std::set<std::string> ids;
   int line_no = 0;
@@ -82,6 +133,7 @@ std::vector<Record> read_session_records(const fs::path& dir) {
     try {
       if (j.is_discarded()) throw std::runtime_error("not JSON");
       Record r = record_from_json(j);
+      if (!r.source_path.empty()) path_in_session(dir, r.source_path);  // source_path names a file of this session
       if (ids.insert(r.id).second) out.push_back(std::move(r));
     } catch (const std::exception& e) {
       throw std::runtime_error(fmt::format("{} line {}: {}; start a new session directory", log.string(), line_no, e.what()));

@@ -24,15 +24,23 @@ std::vector<nlohmann::json> read_ndjson(const std::filesystem::path& p, int* bad
 // Every record of a session directory, typed, in log order, without opening
 // it for writing (a torn last line is left out), labelled by its
 // confirmations. Throws naming the file and line of a record of another
-// schema, or the directory when it is missing.
+// schema or whose source_path leaves the session, or the directory when it
+// is missing or is not a foundry session (files but no attempts.ndjson or
+// session.json; a session entry that is a symbolic link).
 std::vector<Record> read_session_records(const std::filesystem::path& dir);
 // The confirm pass's outcomes in a session directory (a torn last line is left out).
 std::vector<Confirmation> read_confirmations(const std::filesystem::path& dir);
 
+// dir / rel, where rel is a path read from the session (a record's
+// source_path): throws naming it when it is absolute, has a ".." component or
+// resolves, through symbolic links, outside dir.
+std::filesystem::path path_in_session(const std::filesystem::path& dir, const std::string& rel);
+
 class Session {
  public:
   // Creates the directory if needed; throws naming the path when it cannot be
-  // written. Truncates a torn last line of attempts.ndjson (an append that was
+  // written, or when it holds files but is not a session (nothing is written
+  // into it then), or when a session entry is a symbolic link. Truncates a torn last line of attempts.ndjson (an append that was
   // cut off never became a record) and reads every record back, in log order;
   // throws naming the file and line when one is not a record of this schema.
   explicit Session(std::filesystem::path dir);

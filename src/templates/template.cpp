@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/expr.hpp"
+
 namespace foundry {
 
 namespace fs = std::filesystem;
@@ -44,6 +46,14 @@ void mark_used(const std::string& expr, const std::vector<KnobSpec>& knobs, std:
   for (auto it = std::sregex_iterator(expr.begin(), expr.end(), ident); it != std::sregex_iterator(); ++it)
     for (const auto& k : knobs)
       if (k.name == it->str()) used.insert(k.name);
+}
+
+// 1-based line of the first front-matter line (lines 1 .. end-1) holding
+// `needle`; 0 when none does.
+int front_matter_line(const std::vector<std::string>& lines, std::size_t end, const std::string& needle) {
+  for (std::size_t i = 1; i < end && i < lines.size(); ++i)
+    if (lines[i].find(needle) != std::string::npos) return static_cast<int>(i + 1);
+  return 0;
 }
 
 }  // namespace
@@ -91,7 +101,8 @@ KernelTemplate load_template(const fs::path& path) {
     if (fm["knobs"]) {
       for (const auto& kv : fm["knobs"]) {
         KnobSpec k{kv.first.as<std::string>(), kv.second.as<std::vector<int64_t>>()};
-        if (k.domain.empty()) fail(path, 0, fmt::format("knob {} has an empty domain", k.name));
+        if (k.domain.empty())
+          fail(path, front_matter_line(lines, end, k.name + ":"), fmt::format("knob {} has no values", k.name));
         t.knobs.push_back(std::move(k));
       }
     }
@@ -109,6 +120,16 @@ KernelTemplate load_template(const fs::path& path) {
   } catch (const YAML::Exception& e) {
     fail(path, e.mark.line >= 0 ? e.mark.line + 2 : 0, fmt::format("front matter: {}", e.msg));
   }
+  // Expressions are parsed now, so a syntax error names its line before any run.
+  auto check_expr = [&](const std::string& what, const std::string& e) {
+    try {
+      expr_symbols(e);
+    } catch (const std::exception& ex) {
+      fail(path, front_matter_line(lines, end, e), fmt::format("{}: {}", what, ex.what()));
+    }
+  };
+  for (const auto& c : t.constraints) check_expr("constraint", c);
+  for (const auto& [k, e] : t.launch) check_expr("launch " + k, e);
   if (path.stem().string() != t.id)
     fail(path, 0, fmt::format("id '{}' does not match the file name", t.id));
 
