@@ -57,6 +57,15 @@ inline foundry::ProcessResult foundry_cmd(const std::vector<std::string>& args, 
   return foundry::run_process(argv, timeout_s);
 }
 
+// foundry_cmd with `env` (NAME=VALUE...) added to its environment.
+inline foundry::ProcessResult foundry_cmd_env(const std::vector<std::string>& env, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"env", "FOUNDRY_CACHE_DIR=" + shared_cache().string()};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.push_back(kFoundryBinary);
+  argv.insert(argv.end(), args.begin(), args.end());
+  return foundry::run_process(argv, 600);
+}
+
 inline std::vector<nlohmann::json> read_ndjson_file(const fs::path& file) {
   std::vector<nlohmann::json> out;
   std::ifstream in(file);

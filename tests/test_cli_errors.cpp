@@ -147,15 +147,6 @@ void expect_one_line_naming(const foundry::ProcessResult& r, const std::string& 
   EXPECT_NE(r.output.find(needle), std::string::npos) << what << ": should name " << needle << ": " << r.output;
 }
 
-// `foundry args` with `env` (NAME=VALUE...) in its environment.
-foundry::ProcessResult foundry_with_env(const std::vector<std::string>& env, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"env", "FOUNDRY_CACHE_DIR=" + shared_cache().string()};
-  argv.insert(argv.end(), env.begin(), env.end());
-  argv.push_back(kFoundryBinary);
-  argv.insert(argv.end(), args.begin(), args.end());
-  return foundry::run_process(argv, 600);
-}
-
 // The session's first record as JSON, for forging records of other kinds.
 nlohmann::json first_record(const fs::path& session) { return read_records(session).at(0); }
 
@@ -183,6 +174,7 @@ TEST(CliErrors, EveryCommandNamesAWrongValueInOneLineAndTheSessionIsUnchanged) {
       {{"render", "--templates", tpl, "--template", "good_reference", "--dtype", "f64"}, "--dtype f64"},
       {{"simulate", ss, "--strategy", "telepathy"}, "--strategy telepathy"},
       {{"simulate", ss, "--budget", "0"}, "--budget"},
+      {{"simulate", ss, "--seed", "-1"}, "--seed"},
       {{"simulate", ss, "--op", "softmax"}, "--op softmax"},
       {{"export-kt", ss, "--op", "rmsnorm", "--template", "nosuch", "--out", (s.parent_path() / "kt.json").string()},
        "--template nosuch"},
@@ -333,24 +325,24 @@ TEST(CliErrors, AFlagBeatsItsEnvironmentVariableAndTheVariableBeatsTheDefault) {
   auto d = scratch_dir("s");
   const std::string tpl = kFixtureTemplates;
   // The fixture tree has rmsnorm templates only, so every other op says "none yet".
-  auto flag = foundry_with_env({"FOUNDRY_TEMPLATES=/nonexistent-foundry-templates"}, {"list", "--templates", tpl});
+  auto flag = foundry_cmd_env({"FOUNDRY_TEMPLATES=/nonexistent-foundry-templates"}, {"list", "--templates", tpl});
   ASSERT_EQ(flag.exit_code, 0) << flag.output;
   EXPECT_NE(flag.output.find("cpu: none yet"), std::string::npos) << flag.output;
-  auto env = foundry_with_env({"FOUNDRY_TEMPLATES=" + tpl}, {"list"});
+  auto env = foundry_cmd_env({"FOUNDRY_TEMPLATES=" + tpl}, {"list"});
   ASSERT_EQ(env.exit_code, 0) << env.output;
   EXPECT_EQ(env.output, flag.output) << "without the flag the variable is used";
-  auto bad_env = foundry_with_env({"FOUNDRY_TEMPLATES=/nonexistent-foundry-templates"}, {"list"});
+  auto bad_env = foundry_cmd_env({"FOUNDRY_TEMPLATES=/nonexistent-foundry-templates"}, {"list"});
   EXPECT_NE(bad_env.exit_code, 0);
   EXPECT_NE(bad_env.output.find("/nonexistent-foundry-templates"), std::string::npos) << bad_env.output;
 
-  auto render = foundry_with_env({"FOUNDRY_TEMPLATES=/nonexistent-foundry-templates"},
+  auto render = foundry_cmd_env({"FOUNDRY_TEMPLATES=/nonexistent-foundry-templates"},
                                  {"render", "--templates", tpl, "--template", "good_reference"});
   ASSERT_EQ(render.exit_code, 0) << render.output;
   EXPECT_NE(render.output.find("sqrtf(ss / (float)cols + eps)"), std::string::npos) << "the fixture template, from the flag";
 
   // run: --templates and --cache-dir over FOUNDRY_TEMPLATES and FOUNDRY_CACHE_DIR.
   const fs::path cache = d / "cache", session = d / "session";
-  auto run = foundry_with_env({"FOUNDRY_TEMPLATES=/nonexistent-foundry-templates", "FOUNDRY_CACHE_DIR=" + (d / "env-cache").string()},
+  auto run = foundry_cmd_env({"FOUNDRY_TEMPLATES=/nonexistent-foundry-templates", "FOUNDRY_CACHE_DIR=" + (d / "env-cache").string()},
                               {"run", "--templates", tpl, "--cache-dir", cache.string(), "--ops", "rmsnorm", "-n", "2",
                                "--dtypes", "f32", "--shapes", "decode", "--compile-only", "--session-dir", session.string()});
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -361,6 +353,6 @@ TEST(CliErrors, AFlagBeatsItsEnvironmentVariableAndTheVariableBeatsTheDefault) {
     EXPECT_TRUE(fs::exists(fs::path(tpl) / "rmsnorm" / "cpu" / (id + ".cpp"))) << id << " is not a fixture template";
   }
   // simulate: the flag's template tree, not the variable's (which does not exist).
-  auto sim = foundry_with_env({"FOUNDRY_TEMPLATES=/nonexistent-foundry-templates"}, {"simulate", session.string(), "--templates", tpl});
+  auto sim = foundry_cmd_env({"FOUNDRY_TEMPLATES=/nonexistent-foundry-templates"}, {"simulate", session.string(), "--templates", tpl});
   EXPECT_EQ(sim.output.find("/nonexistent-foundry-templates"), std::string::npos) << sim.output;
 }

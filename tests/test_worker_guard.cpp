@@ -20,14 +20,6 @@ std::vector<std::string> guard_run(const fs::path& session, std::vector<std::str
   return args;
 }
 
-foundry::ProcessResult foundry_env(const std::vector<std::string>& env, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"env", "FOUNDRY_CACHE_DIR=" + shared_cache().string()};
-  argv.insert(argv.end(), env.begin(), env.end());
-  argv.push_back(kFoundryBinary);
-  argv.insert(argv.end(), args.begin(), args.end());
-  return foundry::run_process(argv, 600);
-}
-
 std::map<std::string, std::set<std::string>> statuses_by_template(const fs::path& session) {
   std::map<std::string, std::set<std::string>> m;
   for (const auto& r : read_records(session)) m[r["template_id"]].insert(r["status"].get<std::string>());
@@ -44,7 +36,7 @@ TEST(WorkerGuard, AKernelCannotWriteOutsideItsSessionAndTheRunGoesOn) {
   std::ofstream(victim) << "precious\n";
   const std::vector<std::string> env{"FOUNDRY_GUARD_TARGET=" + target.string(), "FOUNDRY_GUARD_VICTIM=" + victim.string()};
   // Every template of the fixture tree on the cases of one row (guard_spin stopped by a short CPU limit).
-  auto r = foundry_env(env, guard_run(session, {"--n-per-case", "3", "--shape", "rows=1", "--worker-cpu-s", "1"}));
+  auto r = foundry_cmd_env(env, guard_run(session, {"--n-per-case", "3", "--shape", "rows=1", "--worker-cpu-s", "1"}));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto line = r.output.find("worker guard: ");
   ASSERT_NE(line, std::string::npos) << "the run states its guard before a kernel runs: " << r.output;
@@ -61,7 +53,7 @@ TEST(WorkerGuard, AKernelCannotWriteOutsideItsSessionAndTheRunGoesOn) {
 
   // The same kernel without the guard does escape: the fixture is real, the guard is what stopped it.
   const fs::path unguarded = d / "unguarded";
-  r = foundry_env(env, guard_run(unguarded, {"--n-per-case", "3", "--shape", "rows=1", "--no-worker-guard", "--bench-timeout", "2"}));
+  r = foundry_cmd_env(env, guard_run(unguarded, {"--n-per-case", "3", "--shape", "rows=1", "--no-worker-guard", "--bench-timeout", "2"}));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("worker guard: off (--no-worker-guard)"), std::string::npos) << r.output;
   EXPECT_EQ(statuses_by_template(unguarded).at("guard_write_outside"), std::set<std::string>{"ok"});

@@ -35,6 +35,17 @@ std::map<std::string, double> name_value_pairs(const std::vector<std::string>& a
   return m;
 }
 
+const CLI::Validator& unsigned_integer() {
+  static const CLI::Validator v(
+      [](std::string& s) {
+        return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() <= 20
+                   ? std::string()
+                   : "expected an integer from 0 to 18446744073709551615, got " + s;
+      },
+      "UINT64");
+  return v;
+}
+
 void add_template_option(CLI::App& sub, std::filesystem::path& root) {
   root = default_template_root();
   sub.add_option("--templates", root, "template root (templates/<op>/<backend>/<id>.<ext>)")->envname("FOUNDRY_TEMPLATES");

@@ -40,6 +40,9 @@ std::string& invocation();
 // NAME=VALUE arguments of `flag` as numbers; throws naming the flag and the bad argument.
 std::map<std::string, double> name_value_pairs(const std::vector<std::string>& args, const char* flag);
 
+// A seed: digits only, 0 .. 2^64-1 (a negative number would wrap around silently).
+const CLI::Validator& unsigned_integer();
+
 // --templates DIR (or $FOUNDRY_TEMPLATES), defaulting to the installed or source tree's templates/.
 void add_template_option(CLI::App& sub, std::filesystem::path& root);
 

@@ -34,15 +34,6 @@ struct RunOptions {
   bool no_flush = false;
 };
 
-// A seed: digits only (a negative number would wrap around silently).
-const CLI::Validator kUnsignedInteger(
-    [](std::string& s) {
-      return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() <= 20
-                 ? std::string()
-                 : "expected an integer from 0 to 18446744073709551615, got " + s;
-    },
-    "UINT64");
-
 std::string default_session_dir() {
   const std::time_t now = std::time(nullptr);
   char stamp[32];
@@ -141,7 +132,7 @@ Command run_command() {
                 ->capture_default_str();
             sub.add_option("--cem-floor", so.cem_floor, "cem: least probability of any template or knob value, in [0, 0.5)")
                 ->capture_default_str();
-            sub.add_option("--seed", cfg.seed, "strategy and input seed (0 .. 2^64-1)")->check(kUnsignedInteger);
+            sub.add_option("--seed", cfg.seed, "strategy and input seed (0 .. 2^64-1)")->check(unsigned_integer());
             sub.add_option("--shape", o->shape, "NAME=VALUE: only cases whose shape has it (repeatable), e.g. --shape rows=8")
                 ->delimiter(',');
             sub.add_option("--param", o->params, "NAME=VALUE: only cases with this param value (repeatable)")->delimiter(',');

@@ -115,7 +115,7 @@ Command simulate_command() {
             sub.add_option("--strategy", o->strategies, "strategies to replay (default: every one)")->delimiter(',');
             sub.add_option("--budget", o->budget, "evaluations per replay")->check(CLI::Range(1, 1000000));
             sub.add_option("--repeats", o->repeats, "replays per strategy, seeds seed..seed+repeats-1")->check(CLI::Range(1, 100000));
-            sub.add_option("--seed", o->seed, "first replay's seed");
+            sub.add_option("--seed", o->seed, "first replay's seed")->check(unsigned_integer());
             sub.add_option("--op", o->op, "only this op's cases");
             sub.add_option("--template", o->template_id, "a space of this template alone (as Kernel Tuner tunes one kernel)");
             sub.add_flag("--json", o->as_json, "print JSON (with random search's exact expectation per evaluation)");

@@ -185,25 +185,36 @@ std::vector<sock_filter> guard_filter() {
   return f.code;
 }
 
+// Allocates nothing, so a child forked from a threaded process may call it.
+// nullptr when the guard is on, else the step that failed (errno says why).
+const char* apply_guard(const std::vector<sock_filter>& code) {
+  const rlimit no_core{0, 0};
+  if (setrlimit(RLIMIT_CORE, &no_core) != 0) return "cannot turn core dumps off";
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return "prctl(PR_SET_NO_NEW_PRIVS)";
+  sock_fprog prog{static_cast<unsigned short>(code.size()), const_cast<sock_filter*>(code.data())};
+  // Every thread, those already running included.
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
+    return "the kernel refused the seccomp filter";
+  return nullptr;
+}
+
 }  // namespace
 
 std::string install_worker_guard() {
-  const rlimit no_core{0, 0};
-  if (setrlimit(RLIMIT_CORE, &no_core) != 0) return fmt::format("cannot turn core dumps off: {}", strerror(errno));
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fmt::format("prctl(PR_SET_NO_NEW_PRIVS): {}", strerror(errno));
-  std::vector<sock_filter> code = guard_filter();
-  sock_fprog prog{static_cast<unsigned short>(code.size()), code.data()};
-  // Every thread, those already running included.
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
-    return fmt::format("the kernel refused the seccomp filter: {}", strerror(errno));
+  if (const char* step = apply_guard(guard_filter())) return fmt::format("{}: {}", step, strerror(errno));
   return "";
 }
 #else
-std::string install_worker_guard() {
+namespace {
+std::vector<int> guard_filter() { return {}; }
+const char* apply_guard(const std::vector<int>&) {
   const rlimit no_core{0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
+  errno = ENOSYS;
   return "no seccomp filter for this architecture";
 }
+}  // namespace
+std::string install_worker_guard() { return fmt::format("{}: {}", apply_guard({}), strerror(ENOSYS)); }
 #endif
 
 // ---- the worker's last words --------------------------------------------
@@ -318,30 +329,38 @@ std::string probe_worker_guard(const std::filesystem::path& dir) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return "pipe failed";
   const std::string target = (dir / fmt::format("foundry-guard-probe-{}", getpid())).string();
+  const auto code = guard_filter();  // built before the fork: the child allocates nothing
   const pid_t pid = fork();
   if (pid < 0) return "fork failed";
   if (pid == 0) {
-    close(fds[0]);
-    std::string why = install_worker_guard();
-    if (why.empty()) {
-      const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-      if (fd >= 0) why = "the filter is on but a probe could still create " + target;
+    const char* step = apply_guard(code);
+    int err = errno;
+    if (!step && ::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644) >= 0) {
+      step = "the filter is on but a probe could still create a file";
+      err = 0;
     }
-    if (::write(fds[1], why.data(), why.size()) < 0) {
+    // "step\nerrno" or nothing.
+    char msg[256];
+    char* p = msg;
+    if (step) p = put_u64(put(put(p, step), "\n"), static_cast<uint64_t>(err));
+    if (::write(fds[1], msg, static_cast<std::size_t>(p - msg)) < 0) {
     }
     _exit(0);
   }
   close(fds[1]);
-  std::string why;
+  std::string out;
   char buf[512];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) why.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
   close(fds[0]);
   int st = 0;
   waitpid(pid, &st, 0);
-  if (!WIFEXITED(st)) why = "the probe died";
   std::error_code ec;
   std::filesystem::remove(target, ec);
-  return why;
+  if (!WIFEXITED(st)) return "the probe died";
+  if (out.empty()) return "";
+  const auto nl = out.find('\n');
+  const int err = std::stoi(out.substr(nl + 1));
+  return err ? fmt::format("{}: {}", out.substr(0, nl), strerror(err)) : out.substr(0, nl);
 }
 
 std::string guard_line(const WorkerLimits& l) {
