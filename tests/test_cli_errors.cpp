@@ -179,6 +179,12 @@ TEST(CliErrors, EveryCommandNamesAWrongValueInOneLineAndTheSessionIsUnchanged) {
       {{"export-kt", ss, "--op", "rmsnorm", "--template", "nosuch", "--out", (s.parent_path() / "kt.json").string()},
        "--template nosuch"},
       {{"export-kt", ss, "--op", "rmsnorm"}, "--template"},
+      {{"report", ss, "--peak-gflops", "0"}, "--peak-gflops"},
+      {{"report", ss, "--out", "/proc/foundry-no-such-place/r"}, "--out /proc/foundry-no-such-place/r"},
+      {{"export", ss, "--out", (s.parent_path() / "e.jsonl").string(), "--status", "fine"}, "--status fine"},
+      {{"export", ss, "--out", (s.parent_path() / "e.jsonl").string(), "--ops", "nosuchop"}, "--ops nosuchop"},
+      {{"export", ss, "--out", (s.parent_path() / "e.jsonl").string(), "--min-p50", "-1"}, "--min-p50"},
+      {{"export", ss}, "--out"},
       {{"list", "--templates", "/nonexistent-foundry-templates"}, "/nonexistent-foundry-templates"},
       {{"worker", "--backend", "tpu"}, "--backend"},
       {{"nosuchcommand"}, "unknown command 'nosuchcommand'"},
@@ -195,8 +201,8 @@ TEST(CliErrors, EveryCommandNamesAWrongValueInOneLineAndTheSessionIsUnchanged) {
 TEST(CliErrors, MissingUnreadableAndForeignSessionsAreNamedAndLeftAsTheyWere) {
   auto d = scratch_dir("s");
   // Missing.
-  expect_one_line_naming(foundry_cmd({"simulate", (d / "none").string()}), (d / "none").string() + ": no such directory",
-                         "missing");
+  for (const std::string cmd : {"simulate", "report"})
+    expect_one_line_naming(foundry_cmd({cmd, (d / "none").string()}), (d / "none").string() + ": no such directory", cmd + " missing");
   // Foreign: a directory of someone else's files is neither read nor written.
   const fs::path foreign = d / "foreign";
   fs::create_directories(foreign);
@@ -204,6 +210,8 @@ TEST(CliErrors, MissingUnreadableAndForeignSessionsAreNamedAndLeftAsTheyWere) {
   for (const auto& cmd : std::vector<std::vector<std::string>>{
            {"run", "--ops", "rmsnorm", "-n", "1", "--compile-only", "--session-dir", foreign.string()},
            {"simulate", foreign.string()},
+           {"report", foreign.string()},
+           {"export", foreign.string(), "--out", (d / "e.jsonl").string()},
            {"export-kt", foreign.string(), "--op", "rmsnorm", "--template", "rmsnorm_plain", "--out", (d / "kt.json").string()}})
     expect_one_line_naming(foundry_cmd(cmd), "not a foundry session", cmd[0] + " on a foreign directory");
   EXPECT_EQ(std::distance(fs::directory_iterator(foreign), fs::directory_iterator()), 1) << "nothing written into it";

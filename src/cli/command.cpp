@@ -1,5 +1,7 @@
 #include "cli/command.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "templates/template.hpp"
@@ -44,6 +46,23 @@ const CLI::Validator& unsigned_integer() {
       },
       "UINT64");
   return v;
+}
+
+CLI::Validator non_negative_number(bool positive) {
+  return CLI::Validator(
+      [positive](std::string& s) {
+        double v = 0;
+        std::size_t used = 0;
+        try {
+          v = std::stod(s, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != s.size() || !std::isfinite(v)) return "expected a number, got " + s;
+        if (positive ? v <= 0 : v < 0) return std::string(positive ? "must be above 0, got " : "must be at least 0, got ") + s;
+        return std::string();
+      },
+      positive ? "POSITIVE" : "NONNEGATIVE");
 }
 
 void add_template_option(CLI::App& sub, std::filesystem::path& root) {

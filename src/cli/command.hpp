@@ -43,6 +43,10 @@ std::map<std::string, double> name_value_pairs(const std::vector<std::string>& a
 // A seed: digits only, 0 .. 2^64-1 (a negative number would wrap around silently).
 const CLI::Validator& unsigned_integer();
 
+// A number of at least 0 (`positive`: above 0), refused in one short line
+// (CLI11's own number checks print a 300-digit range).
+CLI::Validator non_negative_number(bool positive = false);
+
 // --templates DIR (or $FOUNDRY_TEMPLATES), defaulting to the installed or source tree's templates/.
 void add_template_option(CLI::App& sub, std::filesystem::path& root);
 

@@ -87,9 +87,9 @@ Command export_command() {
             sub.add_option("--ops", o->ops, "only these ops")->delimiter(',');
             sub.add_option("--status", o->statuses, "only these statuses (ok, compile_error, ...)")->delimiter(',');
             sub.add_option("--min-p50", o->min_p50, "only timed attempts with a p50 of at least this many microseconds")
-                ->check(CLI::NonNegativeNumber);
+                ->check(non_negative_number());
             sub.add_option("--max-p50", o->max_p50, "only timed attempts with a p50 of at most this many microseconds")
-                ->check(CLI::NonNegativeNumber);
+                ->check(non_negative_number());
             add_template_option(sub, o->templates);
             return [o] { return export_main(*o); };
           }};

@@ -68,7 +68,7 @@ Command report_command() {
             sub.add_flag("--json", o->json, "print what was written as one JSON object");
             sub.add_option("--peak-gflops", o->peak_gflops,
                            "the rooflines' compute peak in GFLOP/s (default: the highest any trusted variant reached)")
-                ->check(CLI::PositiveNumber);
+                ->check(non_negative_number(true));
             add_template_option(sub, o->templates);
             return [o] { return report_main(*o); };
           }};

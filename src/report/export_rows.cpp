@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/hash.hpp"
+#include "run/session.hpp"
 
 namespace foundry::report {
 
@@ -27,7 +28,7 @@ namespace {
 // candidate that failed before it was rendered and written).
 nlohmann::json source_of(const Record& r, const std::filesystem::path& session) {
   if (r.source_path.empty()) return nullptr;
-  const auto path = session / r.source_path;
+  const auto path = path_in_session(session, r.source_path);  // never a file outside the session
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (r.status == Status::harness_error) return nullptr;
