@@ -50,7 +50,7 @@ Command export_sft_command() {
             sub.add_option("--train-fraction", c->o.split.train_fraction, "share of rows for train, in (0, 1)")->default_str("0.96");
             sub.add_option("--valid-fraction", c->o.split.valid_fraction, "share of rows for valid, in (0, 1); test gets the rest")
                 ->default_str("0.03");
-            sub.add_option("--seed", c->o.split.seed, "seed of the split and of --max-examples")->default_str("1");
+            sub.add_option("--seed", c->o.split.seed, "seed of the split and of --max-examples")->check(unsigned_integer())->default_str("1");
             sub.add_option("--max-examples", c->o.max_examples, "at most this many rows after deduplication (0: all)")->default_str("0");
             sub.add_option("--split-by", c->split_by, "template (no (op, template) family in two splits), op, or example")
                 ->default_str("template");

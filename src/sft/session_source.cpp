@@ -120,7 +120,7 @@ class SessionReader {
   // The rendered body of a record's kernel; nullopt (counted) when the file is
   // missing or its SHA-256 is not the record's.
   std::optional<std::string> body(const Record& r, std::string* unit = nullptr) {
-    std::ifstream in(dir_ / r.source_path, std::ios::binary);
+    std::ifstream in(path_in_session(dir_, r.source_path), std::ios::binary);  // never a file outside the session
     if (!in) {
       ++out_.skipped["source_missing"];
       return std::nullopt;
