@@ -2,10 +2,12 @@
 # Both install missing Debian packages first.
 
 DEBIAN_PACKAGES := cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev \
-                   libyaml-cpp-dev libmuparser-dev libssl-dev libgtest-dev gnuplot-nox
+                   libyaml-cpp-dev libmuparser-dev libssl-dev libgtest-dev gnuplot-nox \
+                   libdnnl-dev libeigen3-dev
 # Only the tests need these (the report page is checked in headless Chromium; python3-venv makes
-# the virtual environment of the Python tests); `make deps` installs them too.
-TEST_PACKAGES := chromium python3 python3-venv
+# the virtual environment of the Python tests; the bench scripts' dry runs run Python and read
+# YAML); `make deps` installs them too.
+TEST_PACKAGES := chromium python3 python3-venv python3-yaml
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= runs/demo-$(shell date +%Y%m%d-%H%M%S)

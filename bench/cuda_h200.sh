@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # The H200 benchmark, in parts that each fit one device command.
-# usage: bench/cuda_h200.sh OUT_DIR search [N_PREFILL] [N_DECODE]  foundry search, bf16 (+ f32 norms/softmax), prefill+decode
+# usage: bench/cuda_h200.sh [--dry-run] OUT_DIR search [N_PREFILL] [N_DECODE]  foundry search, bf16 (+ f32 norms/softmax), prefill+decode
 #        bench/cuda_h200.sh OUT_DIR peers SEARCH_NDJSON        PyTorch eager and torch.compile on the same cases
 #        bench/cuda_h200.sh OUT_DIR rate                       foundry vs Kernel Tuner, f32 rmsnorm_vec space
 # Runs the bundle from `make device-bundle` (.device/) when present, else build/foundry.
+# --dry-run: the cheap preparation runs, foundry's options and the Python
+# scripts' own dry runs are checked, the GPU work is printed instead.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 out=${1:?OUT_DIR}
 part=${2:?search, peers or rate}
-mkdir -p "$out"
-if [ -x .device/foundry ]; then
-  export LD_LIBRARY_PATH=$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  foundry=$PWD/.device/foundry
-else
-  foundry=$PWD/build/foundry
-fi
+case $part in search | peers | rate) ;; *) bench_fail "unknown part $part (search, peers or rate)" ;; esac
+need_tool python3
+gpu_tool nvidia-smi
+mkdir -p "$out"  # a dry run writes the Python scripts' dry-run results there
+[ -x .device/foundry ] && export LD_LIBRARY_PATH=$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+foundry=$(foundry_binary)
+need_path "$foundry" "make build, or make device-bundle"
 work=${FOUNDRY_BENCH_WORK:-$(mktemp -d)}
 export FOUNDRY_CACHE_DIR=${FOUNDRY_CACHE_DIR:-$work/cache}
 export PYTHONUNBUFFERED=1
@@ -28,31 +31,37 @@ search)
   # starve the rest; what was recorded stays, and a rerun with the same session resumes.
   np=${3:-48}
   nd=${4:-32}
+  need_int N_PREFILL "$np"
+  need_int N_DECODE "$nd"
+  need_path bench/template_status.py
   ops=$($foundry list --json | python3 -c "import json,sys; print(' '.join(o['name'] for o in json.load(sys.stdin) if o['templates'].get('cuda')))")
   for op in $ops; do
-    timeout "${PREFILL_OP_SECONDS:-20}" $foundry run --backend cuda --ops "$op" -n "$np" --dtypes bf16 --shapes prefill \
+    foundry_step timeout "${PREFILL_OP_SECONDS:-20}" "$foundry" run --backend cuda --ops "$op" -n "$np" --dtypes bf16 --shapes prefill \
       --session-dir "$work/search" | tail -2
   done
   for op in $ops; do
-    timeout "${DECODE_OP_SECONDS:-6}" $foundry run --backend cuda --ops "$op" -n "$nd" --dtypes bf16 --shapes decode \
+    foundry_step timeout "${DECODE_OP_SECONDS:-6}" "$foundry" run --backend cuda --ops "$op" -n "$nd" --dtypes bf16 --shapes decode \
       --session-dir "$work/search" | tail -2
   done
-  timeout "${SEARCH_F32_SECONDS:-60}" $foundry run --backend cuda -n "$np" --ops rmsnorm,layernorm,softmax --dtypes f32 \
+  foundry_step timeout "${SEARCH_F32_SECONDS:-60}" "$foundry" run --backend cuda -n "$np" --ops rmsnorm,layernorm,softmax --dtypes f32 \
     --shapes decode,prefill --session-dir "$work/search" | tail -2
-  cp "$work/search/attempts.ndjson" "$out/search.ndjson"
-  cp "$work/search/session.json" "$out/search_session.json"
-  python3 bench/template_status.py "$work/search"
+  step cp "$work/search/attempts.ndjson" "$out/search.ndjson"
+  step cp "$work/search/session.json" "$out/search_session.json"
+  step python3 bench/template_status.py "$work/search"
   ;;
 peers)
   ndjson=${3:?SEARCH_NDJSON}
+  need_path "$ndjson"
   mkdir -p "$work/peers" && cp "$ndjson" "$work/peers/attempts.ndjson"
-  python3 bench/cuda_torch_peers.py "$work/peers" --regime decode --out "$out/peers_decode.json" \
+  dry_step python3 bench/cuda_torch_peers.py "$work/peers" --regime decode --out "$out/peers_decode.json" \
     --markdown "$out/peers_decode.md" --time-budget "${PEERS_DECODE_SECONDS:-200}"
-  python3 bench/cuda_torch_peers.py "$work/peers" --regime prefill --out "$out/peers_prefill.json" \
+  dry_step python3 bench/cuda_torch_peers.py "$work/peers" --regime prefill --out "$out/peers_prefill.json" \
     --markdown "$out/peers_prefill.md" --time-budget "${PEERS_PREFILL_SECONDS:-240}"
   ;;
 rate)
   tmpl=templates/rmsnorm/cuda/rmsnorm_vec.cu
+  need_path "$tmpl"
+  need_path bench/kernel_tuner_compare.py
   # The space both tools search: rmsnorm_vec with 16-byte f32 vectors and up to
   # 512 threads, 48 configurations (3 THREADS x 4 ROWS x 1 VEC x 4 ITEMS).
   mkdir -p "$work/tmpl-only/rmsnorm/cuda"
@@ -76,10 +85,10 @@ PY
   foundry_rate() {  # REGIME TAG CACHE_DIR
     rm -rf "$work/rate-$2"
     start=$(date +%s.%N)
-    FOUNDRY_CACHE_DIR=$3 $foundry run --backend cuda --ops rmsnorm --dtypes f32 --shapes "$1" \
+    FOUNDRY_CACHE_DIR=$3 foundry_step "$foundry" run --backend cuda --ops rmsnorm --dtypes f32 --shapes "$1" \
       -n "$space" --templates "$work/tmpl-only" --session-dir "$work/rate-$2" 2>&1 | tail -3
     end=$(date +%s.%N)
-    python3 - "$work/rate-$2" "$start" "$end" "$1" "$out/foundry_rate_$2.json" <<'PY'
+    step python3 - "$work/rate-$2" "$start" "$end" "$1" "$out/foundry_rate_$2.json" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1] + "/attempts.ndjson")]
 wall = float(sys.argv[3]) - float(sys.argv[2])
@@ -99,7 +108,7 @@ PY
   }
   kt_rate() {  # ROWS COLS TAG JIT_CACHE_DIR (the driver needs the directory to exist)
     mkdir -p "$4"
-    CUDA_CACHE_PATH=$4 python3 bench/kernel_tuner_compare.py --source "$work/rmsnorm_vec.cu" --space "$work/space.json" \
+    CUDA_CACHE_PATH=$4 dry_step python3 bench/kernel_tuner_compare.py --source "$work/rmsnorm_vec.cu" --space "$work/space.json" \
       --rows "$1" --cols "$2" --lang nvcuda --keep-going --out "$out/kernel_tuner_$3.json" 2>&1 | tail -5
   }
   rm -rf "$work/cache-prefill" "$work/cache-decode" "$work/jit-prefill" "$work/jit-decode"

@@ -495,6 +495,8 @@ def main():
     if not cases:
         print(f"no ok records of backend {args.backend} in {args.session / 'attempts.ndjson'}", file=sys.stderr)
     if args.dry_run:
+        ops_path = pathlib.Path(__file__).resolve().parent / "torch_ops.py"  # what the real run imports
+        compile(ops_path.read_text(), str(ops_path), "exec")  # its syntax, checked without torch
         for c in cases:
             f = c["best"]
             print(f"{c['op']:<13} {c['dtype']:<5} {shape_text(c['shape'])} {params_text(c['params'])}: "

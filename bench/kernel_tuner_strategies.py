@@ -4,6 +4,7 @@
 usage: python3 bench/kernel_tuner_strategies.py SESSION --op OP --template T
            [--dtype D] [--shape NAME=V ...] [--param NAME=V ...]
            [--budget N] [--repeats R] [--foundry build/foundry] [--templates DIR] [--markdown FILE]
+           [--dry-run]
 
 The session must hold every valid point of the case (a run with --n-per-case
 at least the space's size on one case). `foundry export-kt` writes the case as
@@ -13,7 +14,8 @@ each of its strategies (max_fevals = budget, seeds 1..R); `foundry simulate
 the same way: evaluations until the best found is within 1/3/5 % of the best
 recorded (median over repeats), and the standardised score against random
 search's exact expectation, which foundry's simulate prints per evaluation.
-Nothing is compiled or run. Needs kernel_tuner (PyPI).
+Nothing is compiled or run. Needs kernel_tuner (PyPI). --dry-run checks the
+arguments, the session and foundry's commands, and replays nothing.
 """
 import argparse
 import json
@@ -102,8 +104,26 @@ def main():
     ap.add_argument("--templates")
     ap.add_argument("--kt-strategies", default=",".join(KT_STRATEGIES))
     ap.add_argument("--markdown", type=pathlib.Path)
+    ap.add_argument("--dry-run", action="store_true", help="check arguments, session and foundry; replay nothing")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
+    if args.budget <= 0 or args.repeats <= 0:
+        sys.exit("--budget and --repeats must be positive")
+    if not (args.session / "attempts.ndjson").is_file():
+        sys.exit(f"{args.session}: no attempts.ndjson (not a foundry session)")
+    if not pathlib.Path(args.foundry).is_file():
+        sys.exit(f"{args.foundry}: no such file (make build, or --foundry)")
+    if not args.kt_strategies.strip(","):
+        sys.exit("--kt-strategies: no strategy given")
+    if args.dry_run:
+        for cmd in ("export-kt", "simulate"):
+            subprocess.run([args.foundry, cmd, "--help"], check=True, stdout=subprocess.DEVNULL)
+        import importlib.util
+        kt = "importable" if importlib.util.find_spec("kernel_tuner") else "not importable here (the replay needs it)"
+        print(f"dry run: {args.op} {args.template} from {args.session}: foundry export-kt and simulate, then "
+              f"{len(args.kt_strategies.split(','))} Kernel Tuner strategies x {args.repeats} seeds, budget {args.budget}; "
+              f"kernel_tuner {kt}")
+        return
 
     sel = (["--dtype", args.dtype] if args.dtype else []) + sum((["--shape", s] for s in args.shape), []) + \
         sum((["--param", p] for p in args.param), [])

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Best ok variant per (op, dtype, shape) of a foundry session, as a Markdown table.
 
-usage: bench/summarize.py SESSION_DIR [--regime prefill]
+usage: bench/summarize.py SESSION_DIR [--regime prefill] [--dry-run]
 """
 import argparse
 import json
@@ -12,8 +12,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("session")
     ap.add_argument("--regime", default=None, help="only records of this shape regime")
+    ap.add_argument("--dry-run", action="store_true", help="check the session's files; print no table")
     args = ap.parse_args()
     session = pathlib.Path(args.session)
+    if args.regime not in (None, "decode", "prefill", "odd"):
+        raise SystemExit(f"--regime {args.regime}: decode, prefill or odd")
+    for name in ("session.json", "attempts.ndjson"):
+        if not (session / name).is_file():
+            raise SystemExit(f"{session}: no {name} (not a foundry session)")
+    if args.dry_run:
+        print(f"dry run: would summarize {session / 'attempts.ndjson'}")
+        return
     meta = json.loads((session / "session.json").read_text())
     best = {}
     counts = {}

@@ -2,7 +2,7 @@
 """Statuses per template of a foundry session, and the first error of each
 failing status: shows at a glance which templates have ok variants.
 
-usage: bench/template_status.py SESSION_DIR
+usage: bench/template_status.py SESSION_DIR [--dry-run]
 """
 import collections
 import json
@@ -11,7 +11,17 @@ import sys
 
 
 def main() -> None:
-    session = pathlib.Path(sys.argv[1])
+    args = sys.argv[1:]
+    dry_run = "--dry-run" in args
+    args = [a for a in args if a != "--dry-run"]
+    if len(args) != 1 or args[0].startswith("-"):
+        raise SystemExit(__doc__.strip())
+    session = pathlib.Path(args[0])
+    if not (session / "attempts.ndjson").is_file():
+        raise SystemExit(f"{session}: no attempts.ndjson (not a foundry session)")
+    if dry_run:
+        print(f"dry run: would count statuses of {session / 'attempts.ndjson'}")
+        return
     counts = collections.defaultdict(collections.Counter)
     first_error = {}
     best = {}

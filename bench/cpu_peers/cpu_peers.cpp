@@ -233,7 +233,7 @@ int main(int argc, char** argv) {
           notes.push_back(fmt::format("{}: foundry variant {} does not load: {}; skipped", label, id, e.what()));
           continue;
         }
-        args = std::make_unique<KernelArgs>(op, d->work, d->c);
+        args = std::make_unique<KernelArgs>(op, host_pointers(d->work), d->c);
         const int64_t grid = rec["launch"]["grid"];
         const int threads = rec["launch"]["threads"];
         foundry_run = [&, grid, threads] { kernel->launch(pool, args->args.data(), grid, threads); };
