@@ -10,35 +10,23 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0
 
-# CMD must exit 0 and print PATTERN.
-passes() {
-  local pattern=$1 out
-  shift
-  if ! out=$("$@" 2>&1); then
-    echo "FAIL (exit != 0): $*"$'\n'"$out"
+# expect ok|refused PATTERN CMD...: CMD must exit 0 (ok) or not (refused), and print PATTERN.
+expect() {
+  local want=$1 pattern=$2 out got=ok
+  shift 2
+  out=$("$@" 2>&1) || got=refused
+  if [ "$got" != "$want" ]; then
+    echo "FAIL (expected $want, was $got): $*"$'\n'"$out"
     failures=$((failures + 1))
   elif ! grep -q -- "$pattern" <<< "$out"; then
     echo "FAIL (no '$pattern' in the output): $*"$'\n'"$out"
     failures=$((failures + 1))
   else
-    echo "ok: $*"
+    echo "$want: $*"
   fi
 }
-
-# CMD must exit non-zero and say PATTERN.
-refuses() {
-  local pattern=$1 out
-  shift
-  if out=$("$@" 2>&1); then
-    echo "FAIL (exit 0): $*"$'\n'"$out"
-    failures=$((failures + 1))
-  elif ! grep -q -- "$pattern" <<< "$out"; then
-    echo "FAIL (no '$pattern' in the output): $*"$'\n'"$out"
-    failures=$((failures + 1))
-  else
-    echo "ok (refused): $*"
-  fi
-}
+passes() { expect ok "$@"; }
+refuses() { expect refused "$@"; }
 
 python3 bench/fixtures/fake_cuda_session.py "$tmp/session" --regime decode --ops rmsnorm > /dev/null ||
   { echo "FAIL: could not write the fixture session"; exit 1; }
@@ -76,6 +64,9 @@ passes "valid at rows=8" python3 bench/kernel_tuner_compare.py --source bench/fi
 refuses "no such file" python3 bench/kernel_tuner_compare.py --source "$tmp/none.cu" \
   --space bench/fixtures/rmsnorm_space.json --rows 8 --cols 4096 --dry-run
 passes "case(s)" python3 bench/cuda_torch_peers.py "$tmp/session" --out "$tmp/peers.json" --markdown "$tmp/peers.md" --dry-run
+
+passes "dry run: .*FOUNDRY_KILLS=20" bench/kill_resume.sh --dry-run
+refuses "positive integer" bench/kill_resume.sh --dry-run 20 7 0
 
 # The option check itself: an option foundry lacks fails the dry run.
 refuses "has no option --no-such-option" bash -c \

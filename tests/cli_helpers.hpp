@@ -101,11 +101,9 @@ inline std::map<std::string, std::string> proposals_of(const fs::path& session) 
   return m;
 }
 
-// Starts `foundry args` in a process group of its own and SIGKILLs the whole
-// group (coordinator, workers, compilers) once `session` holds at least
-// `records` records; returns how many it held then.
-inline std::size_t run_and_kill(std::vector<std::string> args, const fs::path& session, std::size_t records,
-                                const fs::path& cache, double timeout_s = 300) {
+// Starts `foundry args` in a process group of its own (output discarded);
+// returns its pid, which is also the group's id.
+inline pid_t start_in_group(std::vector<std::string> args, const fs::path& cache) {
   pid_t pid = fork();
   if (pid == 0) {
     setpgid(0, 0);
@@ -119,13 +117,64 @@ inline std::size_t run_and_kill(std::vector<std::string> args, const fs::path& s
     execv(kFoundryBinary.c_str(), av.data());
     _exit(127);
   }
+  setpgid(pid, pid);  // also here, so a kill right after the fork reaches the group
+  return pid;
+}
+
+// A process as /proc shows it.
+struct ProcessInfo {
+  pid_t pid = 0, ppid = 0;
+  std::string comm, cmdline;  // cmdline: arguments separated by NULs
+  char state = 0;             // R running, S sleeping, ...
+};
+
+// `root` and every process below it.
+inline std::vector<ProcessInfo> process_tree(pid_t root) {
+  std::map<pid_t, ProcessInfo> all;
+  for (const auto& e : fs::directory_iterator("/proc", fs::directory_options::skip_permission_denied)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat_in(e.path() / "stat");
+    const std::string stat((std::istreambuf_iterator<char>(stat_in)), std::istreambuf_iterator<char>());
+    const auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close + 4 >= stat.size()) continue;
+    ProcessInfo p;
+    p.pid = std::stoi(name);
+    p.comm = stat.substr(open + 1, close - open - 1);
+    p.state = stat[close + 2];
+    p.ppid = std::atoi(stat.c_str() + close + 4);
+    std::ifstream cmd_in(e.path() / "cmdline");
+    p.cmdline.assign((std::istreambuf_iterator<char>(cmd_in)), std::istreambuf_iterator<char>());
+    all[p.pid] = p;
+  }
+  std::vector<ProcessInfo> tree;
+  if (all.count(root)) tree.push_back(all[root]);
+  for (std::size_t i = 0; i < tree.size(); ++i)
+    for (const auto& [pid, p] : all)
+      if (p.ppid == tree[i].pid) tree.push_back(p);
+  return tree;
+}
+
+// SIGKILLs the group of `pid` (coordinator, workers) and every process below
+// it (compilers run in groups of their own), and reaps it.
+inline void kill_group(pid_t pid) {
+  const auto tree = process_tree(pid);
+  kill(-pid, SIGKILL);
+  for (const auto& p : tree) kill(p.pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+// Starts `foundry args` and kills its group once `session` holds at least
+// `records` records; returns how many it held then.
+inline std::size_t run_and_kill(std::vector<std::string> args, const fs::path& session, std::size_t records,
+                                const fs::path& cache, double timeout_s = 300) {
+  const pid_t pid = start_in_group(std::move(args), cache);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
     if (fs::exists(session / "attempts.ndjson") && read_records(session).size() >= records) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  kill(-pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
+  kill_group(pid);
   return read_records(session).size();
 }
 
