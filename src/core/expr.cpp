@@ -12,9 +12,9 @@ double fn_ceil(double v) { return std::ceil(v); }
 double fn_floor(double v) { return std::floor(v); }
 double fn_cdiv(double a, double b) { return std::ceil(a / b); }
 double op_mod(double a, double b) { return std::fmod(a, b); }
-double fn_pow2(double v) {  // is v a power of two
-  auto i = static_cast<int64_t>(v);
-  return (v == static_cast<double>(i) && i > 0 && (i & (i - 1)) == 0) ? 1.0 : 0.0;
+double fn_pow2(double v) {  // is v an integer power of two (any magnitude: never cast out of range)
+  int exponent = 0;
+  return v >= 1 && std::isfinite(v) && std::frexp(v, &exponent) == 0.5 ? 1.0 : 0.0;
 }
 void define_functions(mu::Parser& p) {
   p.DefineFun("ceil", fn_ceil);
@@ -42,6 +42,7 @@ double eval_expr(const std::string& expr, const Symbols& symbols) {
 int64_t eval_int(const std::string& expr, const Symbols& symbols) {
   double v = eval_expr(expr, symbols);
   if (!std::isfinite(v)) throw std::runtime_error("expression '" + expr + "' is not finite");
+  if (std::fabs(v) >= 9.2e18) throw std::runtime_error("expression '" + expr + "' is beyond the integers' range");
   return static_cast<int64_t>(std::llround(v));
 }
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/hash.hpp"
+#include "core/json_get.hpp"
 
 namespace foundry {
 
@@ -19,7 +20,7 @@ Confirmation confirmation_from_json(const json& j) {
   try {
     c.id = j.at("id").get<std::string>();
     c.check = j.at("check").get<std::string>();
-    c.seed = j.at("seed").get<uint64_t>();
+    c.seed = json_get<uint64_t>(j.at("seed"));  // an integer of uint64 range, never a cast float
     const auto st = parse_status(j.at("status").get<std::string>());
     if (!st) throw std::runtime_error("unknown status " + j.at("status").dump());
     c.status = *st;

@@ -8,6 +8,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "core/json_get.hpp"
 #include "run/case_schedule.hpp"
 
 namespace foundry {
@@ -25,7 +26,7 @@ template <class T>
 std::optional<T> opt_at(const json& j, const char* key) {
   const json& v = j.at(key);
   if (v.is_null()) return std::nullopt;
-  return v.get<T>();
+  return json_get<T>(v);
 }
 
 json latency_json(const LatencyStats& l) {
@@ -123,7 +124,7 @@ Record record_from_json(const json& j) {
     if (!j.is_object()) throw std::runtime_error("not a JSON object");
     if (!j.contains("schema"))
       throw std::runtime_error(fmt::format("no schema field: written by an older foundry (this one reads schema {})", kRecordSchema));
-    r.schema = j.at("schema").get<int>();
+    r.schema = json_get<int>(j.at("schema"));
     if (r.schema != kRecordSchema)
       throw std::runtime_error(fmt::format("schema {}: written by {} foundry (this one reads schema {})", r.schema,
                                            r.schema > kRecordSchema ? "a newer" : "an older", kRecordSchema));
@@ -133,18 +134,18 @@ Record record_from_json(const json& j) {
     r.backend = j.at("backend").get<std::string>();
     r.dtype = parse_enum<DType>(j, "dtype", parse_dtype);
     r.regime = parse_enum<Regime>(j, "regime", parse_regime);
-    r.shape = j.at("shape").get<Shape>();
+    r.shape = json_get_map<Shape>(j.at("shape"));
     r.params = j.at("params").get<Params>();
     r.template_id = j.at("template_id").get<std::string>();
-    r.knobs = j.at("knobs").get<Knobs>();
+    r.knobs = json_get_map<Knobs>(j.at("knobs"));
     r.status = parse_enum<Status>(j, "status", parse_status);
     r.error = opt_at<std::string>(j, "error");
     r.labels = j.at("labels").get<std::vector<std::string>>();
     r.source_path = j.at("source_path").get<std::string>();
     r.source_sha256 = j.at("source_sha256").get<std::string>();
-    r.input_seed = j.at("input_seed").get<uint64_t>();
+    r.input_seed = json_get<uint64_t>(j.at("input_seed"));
     if (const json& l = j.at("launch"); !l.is_null())
-      r.launch = Launch{l.at("grid").get<int64_t>(), l.at("threads").get<int>(), l.at("smem").get<int64_t>()};
+      r.launch = Launch{json_get<int64_t>(l.at("grid")), json_get<int>(l.at("threads")), json_get<int64_t>(l.at("smem"))};
     const json& b = j.at("build");
     r.build.ok = b.at("ok").get<bool>();
     r.build.ms = opt_at<double>(b, "ms");
@@ -161,11 +162,11 @@ Record record_from_json(const json& j) {
     r.correctness.max_rel_err = opt_at<double>(c, "max_rel_err");
     r.correctness.max_ulp = opt_at<double>(c, "max_ulp");
     r.correctness.mismatches = opt_at<int64_t>(c, "mismatches");
-    r.correctness.n_tests = c.at("n_tests").get<int>();
+    r.correctness.n_tests = json_get<int>(c.at("n_tests"));
     r.correctness.detail = opt_at<std::string>(c, "detail");
     const json& be = j.at("bench");
     if (const json& l = be.at("latency_us"); !l.is_null())
-      r.bench.latency_us = LatencyStats{l.at("p50"), l.at("p90"), l.at("min"), l.at("mean"), l.at("stdev"), be.at("n")};
+      r.bench.latency_us = LatencyStats{l.at("p50"), l.at("p90"), l.at("min"), l.at("mean"), l.at("stdev"), json_get<int>(be.at("n"))};
     r.bench.bytes = opt_at<double>(be, "bytes");
     r.bench.flops = opt_at<double>(be, "flops");
     r.bench.gbps = opt_at<double>(be, "gbps");
@@ -175,8 +176,9 @@ Record record_from_json(const json& j) {
     if (const json& h = j.at("harness_ms"); !h.is_null())
       r.harness_ms = RecordHarnessMs{h.at("prepare"), h.at("check"), h.at("bench"), h.at("transfer"), h.at("compare")};
     const json& e = j.at("env");
-    r.env = RecordEnv{e.at("foundry_version"), e.at("device"), e.at("compiler"), e.at("copy_gbps"), e.at("run_seed")};
-    r.strategy = RecordStrategy{j.at("strategy").at("name"), j.at("strategy").at("seq")};
+    r.env = RecordEnv{e.at("foundry_version"), e.at("device"), e.at("compiler"), e.at("copy_gbps"),
+                     json_get<uint64_t>(e.at("run_seed"))};
+    r.strategy = RecordStrategy{j.at("strategy").at("name"), json_get<uint64_t>(j.at("strategy").at("seq"))};
     r.repro = RecordRepro{j.at("repro").at("render"), j.at("repro").at("run")};
     r.ts = j.at("ts").get<std::string>();
   } catch (const json::exception& e) {

@@ -171,3 +171,18 @@ TEST(Record, ALatencyBelowTheTrafficFloorIsSuspectAndNeverACost) {
   EXPECT_EQ(to_json(honest)["labels"], json::array());
   EXPECT_NEAR(honest.cost(), floor_us * 1.1, 1e-9);
 }
+
+// An integer field holding a float, or an integer beyond its type, is refused
+// like any broken record (get<int>() of 1e300 was undefined behaviour).
+TEST(Record, AnIntegerFieldThatIsNotAnIntegerOfItsRangeIsRefused) {
+  const json good = to_json(full_record());
+  for (const auto& [path, value] : std::vector<std::pair<std::string, json>>{
+           {"/launch/threads", 1e300}, {"/launch/grid", 2.5}, {"/shape/rows", -1e300}, {"/knobs/VEC", 1e19},
+           {"/input_seed", -1}, {"/strategy/seq", 1e300}, {"/bench/n", 4294967296.0}, {"/build/registers", 1e10},
+           {"/correctness/n_tests", "3"}, {"/env/run_seed", 0.5}}) {
+    json bad = good;
+    bad[json::json_pointer(path)] = value;
+    EXPECT_THROW(record_from_json(bad), std::runtime_error) << path << " = " << value;
+  }
+  EXPECT_EQ(to_json(record_from_json(good)), good);
+}
