@@ -451,22 +451,28 @@ std::optional<Job> Coordinator::compile(Planned& p) {
   return std::nullopt;
 }
 
-void Coordinator::evaluate(Job& job, EvalChannel& channel) {
-  const Candidate& c = job.planned->candidate;
+EvalRequest Coordinator::eval_request(const std::string& op, DType dtype, const Shape& shape, const Params& params,
+                                      uint64_t seed, const BuildResult& build, const Launch& launch) const {
   EvalRequest req;
-  req.op = c.op;
-  req.dtype = c.dtype;
-  req.shape = c.shape;
-  req.params = c.params;
-  req.seed = c.input_seed;
-  req.artifact = job.build.artifact.string();
-  req.grid = job.launch.grid;
-  req.threads = job.launch.threads;
-  req.smem = job.launch.smem;
+  req.op = op;
+  req.dtype = dtype;
+  req.shape = shape;
+  req.params = params;
+  req.seed = seed;
+  req.artifact = build.artifact.string();
+  req.grid = launch.grid;
+  req.threads = launch.threads;
+  req.smem = launch.smem;
   req.n_tests = cfg_.correctness_tests;
   req.bench = cfg_.bench;
   req.checker = checker_;
   req.host_checks = cfg_.host_checks;
+  return req;
+}
+
+void Coordinator::evaluate(Job& job, EvalChannel& channel) {
+  const Candidate& c = job.planned->candidate;
+  const EvalRequest req = eval_request(c.op, c.dtype, c.shape, c.params, c.input_seed, job.build, job.launch);
   const EvalResult er = channel.evaluate(req, cfg_.limits);
   RecordInputs in;
   in.source_path = job.source_path;

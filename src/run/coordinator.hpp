@@ -104,6 +104,9 @@ class Coordinator {
   void guarded(Planned& p, const std::function<void()>& step, const std::optional<Launch>& launch = std::nullopt,
                const BuildResult* build = nullptr);
   void save_searches();
+  // The request that judges a built variant on a case (`seed`: its base input seed).
+  EvalRequest eval_request(const std::string& op, DType dtype, const Shape& shape, const Params& params, uint64_t seed,
+                           const BuildResult& build, const Launch& launch) const;
   // One confirmation of a record: its checks on `seed`, in a worker or under `tool`.
   Confirmation confirm_one(const Record& r, const std::string& check, uint64_t seed);
   // Curriculum: whether an op's stage is open, and opening the next once every

@@ -41,20 +41,7 @@ Confirmation Coordinator::confirm_one(const Record& r, const std::string& check,
   const BuildResult b = svc_.backend->compile(source, template_flags(*t, r.knobs));
   if (!b.ok) return fail(b.status, "compiling again: " + b.log.substr(0, 400));
 
-  EvalRequest req;
-  req.op = r.op;
-  req.dtype = r.dtype;
-  req.shape = r.shape;
-  req.params = r.params;
-  req.seed = seed;
-  req.artifact = b.artifact.string();
-  req.grid = r.launch->grid;
-  req.threads = r.launch->threads;
-  req.smem = r.launch->smem;
-  req.n_tests = cfg_.correctness_tests;
-  req.bench = cfg_.bench;
-  req.checker = checker_;
-  req.host_checks = cfg_.host_checks;
+  EvalRequest req = eval_request(r.op, r.dtype, r.shape, r.params, seed, b, *r.launch);
   req.check_only = true;
   if (check == "fresh_seeds") {
     const EvalResult er = channels_.front()->evaluate(req, cfg_.limits);
