@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The H200 benchmark, in parts that each fit one device command.
 # usage: bench/cuda_h200.sh [--dry-run] OUT_DIR search [N_PREFILL] [N_DECODE]  foundry search, bf16 (+ f32 norms/softmax), prefill+decode
+#          (N_PREFILL and N_DECODE are variants per case; SEARCH_REGIMES="prefill" or "decode" runs one of the
+#           two, so the halves fit two device commands, the second resuming the first's session in WORK)
 #        bench/cuda_h200.sh OUT_DIR peers SEARCH_NDJSON        PyTorch eager and torch.compile on the same cases
 #        bench/cuda_h200.sh OUT_DIR rate                       foundry vs Kernel Tuner, f32 rmsnorm_vec space
 # Runs the bundle from `make device-bundle` (.device/) when present, else build/foundry.
@@ -24,35 +26,46 @@ export PYTHONUNBUFFERED=1
 
 case $part in
 search)
-  # Fixed budget, default settings otherwise: N_PREFILL variants per op at the
-  # bf16 prefill shapes, N_DECODE at the bf16 decode shapes, then the norms and
-  # softmax in f32. One run per op, each cut off after PREFILL_OP_SECONDS /
+  # A fixed budget per case (--n-per-case), so every case (each dtype, shape
+  # and parameter set; dropout has 12 at prefill) gets N variants and the
+  # strategy's share of the fast templates, default settings otherwise: the
+  # bf16 prefill shapes, the bf16 decode shapes, then the norms and softmax
+  # in f32. One run per op, each cut off after PREFILL_OP_SECONDS /
   # DECODE_OP_SECONDS (a device command has 10 minutes), so a slow op cannot
-  # starve the rest; what was recorded stays, and a rerun with the same session resumes.
-  np=${3:-48}
-  nd=${4:-32}
+  # starve the rest; what was recorded stays, and a rerun with the same
+  # session (FOUNDRY_BENCH_WORK) resumes.
+  np=${3:-24}
+  nd=${4:-12}
   need_int N_PREFILL "$np"
   need_int N_DECODE "$nd"
   need_path bench/template_status.py
+  regimes=${SEARCH_REGIMES:-prefill decode}
   ops=$($foundry list --json | python3 -c "import json,sys; print(' '.join(o['name'] for o in json.load(sys.stdin) if o['templates'].get('cuda')))")
-  for op in $ops; do
-    foundry_step timeout "${PREFILL_OP_SECONDS:-20}" "$foundry" run --backend cuda --ops "$op" -n "$np" --dtypes bf16 --shapes prefill \
-      --session-dir "$work/search" | tail -2
+  for regime in $regimes; do
+    case $regime in
+    prefill) n=$np secs=${PREFILL_OP_SECONDS:-25} ;;
+    decode) n=$nd secs=${DECODE_OP_SECONDS:-15} ;;
+    *) bench_fail "SEARCH_REGIMES: unknown regime $regime (prefill, decode)" ;;
+    esac
+    for op in $ops; do
+      foundry_step timeout "$secs" "$foundry" run --backend cuda --ops "$op" --n-per-case "$n" --dtypes bf16 --shapes "$regime" \
+        --session-dir "$work/search" | tail -2
+    done
+    foundry_step timeout "${SEARCH_F32_SECONDS:-45}" "$foundry" run --backend cuda --n-per-case "$n" --ops rmsnorm,layernorm,softmax \
+      --dtypes f32 --shapes "$regime" --session-dir "$work/search" | tail -2
   done
-  for op in $ops; do
-    foundry_step timeout "${DECODE_OP_SECONDS:-6}" "$foundry" run --backend cuda --ops "$op" -n "$nd" --dtypes bf16 --shapes decode \
-      --session-dir "$work/search" | tail -2
-  done
-  foundry_step timeout "${SEARCH_F32_SECONDS:-60}" "$foundry" run --backend cuda -n "$np" --ops rmsnorm,layernorm,softmax --dtypes f32 \
-    --shapes decode,prefill --session-dir "$work/search" | tail -2
   step cp "$work/search/attempts.ndjson" "$out/search.ndjson"
   step cp "$work/search/session.json" "$out/search_session.json"
+  [ -e "$work/search/confirmations.ndjson" ] && step cp "$work/search/confirmations.ndjson" "$out/search_confirmations.ndjson"
   step python3 bench/template_status.py "$work/search"
   ;;
 peers)
   ndjson=${3:?SEARCH_NDJSON}
   need_path "$ndjson"
   mkdir -p "$work/peers" && cp "$ndjson" "$work/peers/attempts.ndjson"
+  # The confirm pass's outcomes, where the search left them beside its records: a failed one is never the best.
+  conf=$(dirname "$ndjson")/search_confirmations.ndjson
+  [ -e "$conf" ] && cp "$conf" "$work/peers/confirmations.ndjson"
   dry_step python3 bench/cuda_torch_peers.py "$work/peers" --regime decode --out "$out/peers_decode.json" \
     --markdown "$out/peers_decode.md" --time-budget "${PEERS_DECODE_SECONDS:-200}"
   dry_step python3 bench/cuda_torch_peers.py "$work/peers" --regime prefill --out "$out/peers_prefill.json" \

@@ -70,10 +70,23 @@ def ordered_shape(op: str, shape: dict) -> dict:
 # ---------------------------------------------------------------- session records
 
 def load_cases(session: pathlib.Path, backend: str, ops=None, dtypes=None, regime=None):
-    """Best ok record per (op, dtype, shape, params) of `backend`."""
+    """Best trusted record per (op, dtype, shape, params) of `backend`: ok, not
+    suspect, and no failed confirmation (confirmations.ndjson beside the
+    attempts: fresh seeds, repeated runs, sanitizers), as foundry's own best."""
     path = session / "attempts.ndjson"
     if not path.exists():
         raise SystemExit(f"{path}: no such file")
+    failed = set()
+    conf = session / "confirmations.ndjson"
+    if conf.exists():
+        with open(conf) as f:
+            for line in f:
+                try:
+                    c = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if c.get("status") != "ok":
+                    failed.add(c.get("id"))
     cases = {}
     bad_lines = 0
     with open(path) as f:
@@ -106,7 +119,7 @@ def load_cases(session: pathlib.Path, backend: str, ops=None, dtypes=None, regim
             if lat.get("p50") is None:
                 continue
             c["ok"] += 1
-            if "suspect" in r.get("labels", []):  # its latency is not believed: never the best
+            if "suspect" in r.get("labels", []) or r.get("id") in failed:  # not believed: never the best
                 continue
             if c["best"] is None or lat["p50"] < c["best"]["bench"]["latency_us"]["p50"]:
                 c["best"] = r
