@@ -59,13 +59,12 @@ class Executor {
   // puts such a copy back where the last run's outputs are, for a check.
   virtual ExecError keep(const OpContract& op, std::vector<HostBuffer>& work, int slot) = 0;
   virtual ExecError bring_back(const OpContract& op, std::vector<HostBuffer>& work, int slot) = 0;
-  // Whether same_as_kept can answer (cheaply, where a check costs more than a
-  // comparison of bits: the cpu, whose outputs are host memory).
+  // Whether same_as_kept is cheap (cheaper than a check: the cpu, whose
+  // outputs are host memory), so timed runs can be settled by it.
   virtual bool compares_kept() const { return false; }
-  // True when the last run's written buffers equal slot's copy bit for bit.
-  virtual bool same_as_kept(const OpContract& /*op*/, const std::vector<HostBuffer>& /*work*/, int /*slot*/) {
-    return false;
-  }
+  // True when the last run's written buffers equal slot's copy bit for bit
+  // (every executor answers it: the confirm pass's repeat check asks).
+  virtual bool same_as_kept(const OpContract& op, const std::vector<HostBuffer>& work, int slot) = 0;
   // The last run's written buffers into `work` (nothing to do where the run wrote there).
   virtual ExecError fetch(const OpContract& /*op*/, std::vector<HostBuffer>& /*work*/) { return {}; }
   // Whether check_in_place can be tried at all (the evaluator then prepares the bounds).

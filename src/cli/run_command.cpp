@@ -93,9 +93,9 @@ int run_main(RunOptions& o, const CLI::App& sub) {
                              cfg.mode, 100.0 * static_cast<double>(s.pairs_covered) / static_cast<double>(s.pairs_total),
                              s.pairs_covered, s.pairs_total);
   if (s.confirm_checks > 0)
-    std::cout << fmt::format("confirm: {} checks in {:.1f} s; best variants confirmed {}, failed on fresh seeds {}{} "
-                             "(labels; failed ones are never best)\n",
-                             s.confirm_checks, s.confirm_s, s.confirmed, s.unconfirmed,
+    std::cout << fmt::format("confirm: {} checks in {:.1f} s; best variants confirmed {}, failed on fresh seeds {}, "
+                             "nondeterministic {}{} (labels; failed ones are never best)\n",
+                             s.confirm_checks, s.confirm_s, s.confirmed, s.unconfirmed, s.nondeterministic,
                              cfg.sanitize ? fmt::format(", reported by a sanitizer {}", s.sanitizer) : "");
   std::cout << fmt::format("attempts: {}\n", (cfg.session_dir / "attempts.ndjson").string());
   report::AnalysisOptions ao;
@@ -176,6 +176,10 @@ Command run_command() {
             sub.add_option("--arch", cfg.arch, "cuda: GPU architecture to compile for, e.g. sm_90 (default: the GPU's)");
             sub.add_option("--confirm", cfg.confirm_top,
                            "after the run, check the best N trusted variants of each case again on fresh seeds (1; 0: none)");
+            sub.add_option("--confirm-repeats", cfg.confirm_repeats,
+                           "runs of each test of a confirmed variant on the same inputs; one that writes other bits than "
+                           "the first is labelled nondeterministic (3; 1: none)")
+                ->check(CLI::Range(1, 64));
             sub.add_flag("--sanitize", cfg.sanitize,
                          "cuda: also run those variants' checks under compute-sanitizer memcheck and racecheck");
             sub.add_flag("--host-checks", cfg.host_checks,

@@ -34,6 +34,7 @@ json to_json(const EvalRequest& r) {
           {"checker", r.checker},
           {"host_checks", r.host_checks},
           {"check_only", r.check_only},
+          {"repeats", r.repeats},
           {"bench",
            {{"warmup", r.bench.warmup},
             {"min_repeats", r.bench.min_repeats},
@@ -58,6 +59,7 @@ EvalRequest eval_request_from_json(const json& j) {
   r.checker = j.value("checker", "");
   r.host_checks = j.value("host_checks", false);
   r.check_only = j.value("check_only", false);
+  r.repeats = j.value("repeats", 1);
   const auto& b = j.at("bench");
   r.bench.warmup = b.at("warmup");
   r.bench.min_repeats = b.at("min_repeats");
@@ -142,7 +144,8 @@ Evaluator::~Evaluator() = default;
 Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
   // Candidates sharing (op, dtype, shape, params, seed, tests) share inputs and reference.
   json key = to_json(req);
-  for (const char* k : {"artifact", "grid", "threads", "smem", "bench", "checker", "host_checks"}) key.erase(k);
+  for (const char* k : {"artifact", "grid", "threads", "smem", "bench", "checker", "host_checks", "check_only", "repeats"})
+    key.erase(k);
   std::string k = key.dump();
   if (case_ && k == case_key_) return *case_;
   case_.reset();
@@ -288,8 +291,32 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
       return res;
     }
     // What passed, kept: a timed run of this test that writes the same bits passes too.
-    if (exec_->compares_kept())
+    if (exec_->compares_kept() || req.repeats > 1)
       if (ExecError k = exec_->keep(*d.op, d.work, kSampledChecks + i)) return finish(k);
+    // The same inputs again: each run must pass and write the bits the first wrote.
+    for (int again = 2; again <= req.repeats; ++again) {
+      CheckResult rr;
+      ExecError e2 = run_test(i);
+      if (!e2) e2 = check(i, rr, res);
+      if (e2) {
+        res.check_ms = ms_between(t, clock::now());
+        return finish(e2);
+      }
+      merge(res.check, rr);
+      std::string why;
+      if (rr.status != Status::ok) {
+        res.status = rr.status;
+        why = rr.detail;
+      } else if (!exec_->same_as_kept(*d.op, d.work, kSampledChecks + i)) {
+        res.status = Status::mismatch;
+        why = "wrote other bits than run 1 did (a race, or an accumulation order that changes between runs)";
+      }
+      if (res.status != Status::ok) {
+        res.error = fmt::format("test {} (seed {}), run {} of the same inputs: {}", i, d.cases[i].seed, again, why);
+        res.check_ms = ms_between(t, clock::now());
+        return res;
+      }
+    }
   }
 
   res.check_ms = ms_between(t, clock::now());

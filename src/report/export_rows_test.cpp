@@ -45,7 +45,8 @@ TEST(Export, EveryAttemptOnceWithItsVerifiedSourceAndEveryLabel) {
     std::set<std::string> extra;
     for (const auto& l : row["labels"]) extra.insert(l.get<std::string>());
     for (const auto& l : logged.at(id)["labels"]) EXPECT_EQ(extra.erase(l.get<std::string>()), 1u) << id;
-    for (const auto& l : extra) EXPECT_TRUE(l == "confirmed" || l == "unconfirmed" || l == "sanitizer") << id << " " << l;
+    for (const auto& l : extra)
+      EXPECT_TRUE(l == "confirmed" || l == "unconfirmed" || l == "sanitizer" || l == "nondeterministic") << id << " " << l;
     bool doubted = false;
     for (const auto& l : row["labels"]) doubted |= l != "confirmed";
     ASSERT_TRUE(row["source"].is_string()) << id;

@@ -39,19 +39,20 @@ uint64_t confirm_seed(uint64_t input_seed, int round) {
 void apply_confirmations(Record& r, const std::vector<const Confirmation*>& mine) {
   if (mine.empty()) return;
   std::erase_if(r.labels, [](const std::string& l) {
-    return l == kConfirmedLabel || l == kUnconfirmedLabel || l == kSanitizerLabel;
+    return l == kConfirmedLabel || l == kUnconfirmedLabel || l == kSanitizerLabel || l == kNondeterministicLabel;
   });
-  bool fresh_failed = false, sanitizer_failed = false;
+  bool fresh_failed = false, sanitizer_failed = false, repeat_failed = false;
   for (const Confirmation* c : mine) {
     if (c->status == Status::ok) continue;
-    (c->check == "fresh_seeds" ? fresh_failed : sanitizer_failed) = true;
+    (c->check == kFreshSeedsCheck ? fresh_failed : c->check == kRepeatRunsCheck ? repeat_failed : sanitizer_failed) = true;
   }
   auto add = [&](const char* label) {
     if (!r.has_label(label)) r.labels.emplace_back(label);
   };
   if (fresh_failed) add(kUnconfirmedLabel);
   if (sanitizer_failed) add(kSanitizerLabel);
-  if (!fresh_failed && !sanitizer_failed) add(kConfirmedLabel);
+  if (repeat_failed) add(kNondeterministicLabel);
+  if (!fresh_failed && !sanitizer_failed && !repeat_failed) add(kConfirmedLabel);
 }
 
 void apply_confirmations(std::vector<Record>& records, const std::vector<Confirmation>& confirmations) {

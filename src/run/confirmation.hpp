@@ -6,8 +6,11 @@
 //   confirmed    every confirmation of the record passed
 //   unconfirmed  it failed on fresh seeds (right only on the seeds it was checked with)
 //   sanitizer    a memory or race checker reported it
-// An unconfirmed or sanitizer-labelled record is not trusted_ok: never best,
-// never an exported answer.
+//   nondeterministic  run again on the same inputs, it wrote other bits than
+//                its first run (or failed): a race, or an accumulation order
+//                that changes between runs
+// An unconfirmed, sanitizer- or nondeterministic-labelled record is not
+// trusted_ok: never best, never an exported answer.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -20,9 +23,13 @@
 
 namespace foundry {
 
+// The checks' names, besides the sanitizer tools' ("memcheck", "racecheck").
+inline constexpr char kFreshSeedsCheck[] = "fresh_seeds";
+inline constexpr char kRepeatRunsCheck[] = "repeat_runs";
+
 struct Confirmation {
   std::string id;     // the record's id
-  std::string check;  // "fresh_seeds", or a sanitizer tool: "memcheck", "racecheck"
+  std::string check;  // kFreshSeedsCheck, kRepeatRunsCheck, or a sanitizer tool: "memcheck", "racecheck"
   uint64_t seed = 0;  // base input seed of the check
   Status status = Status::ok;
   std::string error;

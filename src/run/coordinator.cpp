@@ -616,9 +616,10 @@ RunSummary Coordinator::run() {
   }
   entry["seconds"] = {{"compile", summary_.compile_s}, {"evaluate", summary_.evaluate_s}, {"total", summary_.total_s}};
   entry["pair_coverage"] = {{"covered", summary_.pairs_covered}, {"total", summary_.pairs_total}};
-  entry["confirm"] = {{"top", cfg_.confirm_top}, {"sanitize", cfg_.sanitize}, {"checks", summary_.confirm_checks},
-                      {"confirmed", summary_.confirmed}, {"unconfirmed", summary_.unconfirmed},
-                      {"sanitizer", summary_.sanitizer}, {"seconds", summary_.confirm_s}};
+  entry["confirm"] = {{"top", cfg_.confirm_top}, {"repeats", cfg_.confirm_repeats}, {"sanitize", cfg_.sanitize},
+                      {"checks", summary_.confirm_checks}, {"confirmed", summary_.confirmed},
+                      {"unconfirmed", summary_.unconfirmed}, {"sanitizer", summary_.sanitizer},
+                      {"nondeterministic", summary_.nondeterministic}, {"seconds", summary_.confirm_s}};
   if (stop_) {
     std::string why = "unknown failure";
     try {

@@ -43,7 +43,8 @@ Confirmation Coordinator::confirm_one(const Record& r, const std::string& check,
 
   EvalRequest req = eval_request(r.op, r.dtype, r.shape, r.params, seed, b, *r.launch);
   req.check_only = true;
-  if (check == "fresh_seeds") {
+  if (check == kRepeatRunsCheck) req.repeats = cfg_.confirm_repeats;
+  if (check == kFreshSeedsCheck || check == kRepeatRunsCheck) {
     const EvalResult er = channels_.front()->evaluate(req, cfg_.limits);
     c.status = er.status;
     c.error = er.error;
@@ -60,7 +61,9 @@ Confirmation Coordinator::confirm_one(const Record& r, const std::string& check,
 void Coordinator::confirm() {
   if (cfg_.compile_only || stop_ || channels_.empty()) return;
   std::vector<std::string> checks;
-  if (cfg_.confirm_top > 0) checks.emplace_back("fresh_seeds");
+  if (cfg_.confirm_top > 0) checks.emplace_back(kFreshSeedsCheck);
+  // On the fresh seeds' inputs, which the worker still holds: only the runs cost.
+  if (cfg_.confirm_top > 0 && cfg_.confirm_repeats > 1) checks.emplace_back(kRepeatRunsCheck);
   if (cfg_.sanitize)
     for (const auto& tool : svc_.backend->sanitizer_tools()) checks.push_back(tool);
   if (checks.empty()) return;
@@ -87,7 +90,8 @@ void Coordinator::confirm() {
       bool failed = false;
       for (const auto& check : checks) {
         if (session_->has_confirmation(r.id, check)) continue;
-        const Confirmation c = confirm_one(r, check, check == "fresh_seeds" ? confirm_seed(r.input_seed, 0) : r.input_seed);
+        const bool fresh = check == kFreshSeedsCheck || check == kRepeatRunsCheck;
+        const Confirmation c = confirm_one(r, check, fresh ? confirm_seed(r.input_seed, 0) : r.input_seed);
         session_->append_confirmation(c);
         ++summary_.confirm_checks;
         failed |= c.status != Status::ok;
@@ -97,6 +101,7 @@ void Coordinator::confirm() {
       summary_.confirmed += now->has_label(kConfirmedLabel);
       summary_.unconfirmed += now->has_label(kUnconfirmedLabel);
       summary_.sanitizer += now->has_label(kSanitizerLabel);
+      summary_.nondeterministic += now->has_label(kNondeterministicLabel);
       if (!failed && now->trusted_ok()) ++kept;
     }
   }

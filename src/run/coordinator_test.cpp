@@ -471,7 +471,7 @@ TEST(Coordinator, ALatencyBelowTheTrafficFloorIsLabelledSuspectInRunsThatFlush) 
 TEST(Coordinator, TheConfirmPassLabelsEachCasesBestAndOneRightOnlyOnItsSeedsLeavesBest) {
   auto d = fresh_dir("confirm");
   RunConfig c = config("fake_confirm", d);
-  c.budget.per_case = 3;  // every template on every case
+  c.budget.per_case = 4;  // every template on every case
   auto builds = std::make_shared<FakeBuilds>();
   RunSummary s = run_fake(c, builds);
   std::map<std::string, double> best;  // case -> lowest trusted cost
@@ -482,6 +482,10 @@ TEST(Coordinator, TheConfirmPassLabelsEachCasesBestAndOneRightOnlyOnItsSeedsLeav
     input_seeds.insert(r.input_seed);
     if (r.template_id == "seed_keyed") {
       EXPECT_TRUE(r.has_label(kUnconfirmedLabel)) << r.case_key();
+      EXPECT_FALSE(r.trusted_ok());
+    } else if (r.template_id == "racy") {
+      EXPECT_TRUE(r.has_label(kNondeterministicLabel)) << r.case_key();
+      EXPECT_FALSE(r.has_label(kUnconfirmedLabel)) << r.case_key();
       EXPECT_FALSE(r.trusted_ok());
     } else if (r.template_id == "honest") {
       EXPECT_TRUE(r.has_label(kConfirmedLabel)) << r.case_key();
@@ -494,12 +498,14 @@ TEST(Coordinator, TheConfirmPassLabelsEachCasesBestAndOneRightOnlyOnItsSeedsLeav
   for (const auto& k : cases) EXPECT_EQ(best[k], 20.0) << k;
   EXPECT_EQ(s.unconfirmed, static_cast<int>(cases.size()));
   EXPECT_EQ(s.confirmed, static_cast<int>(cases.size()));
-  EXPECT_EQ(s.confirm_checks, 2 * static_cast<int>(cases.size()));
+  EXPECT_EQ(s.nondeterministic, static_cast<int>(cases.size()));
+  // Fresh seeds and repeated runs for each of the three in turn.
+  EXPECT_EQ(s.confirm_checks, 6 * static_cast<int>(cases.size()));
   // Fresh seeds: none is a case's own.
   for (uint64_t seed : builds->check_only_seeds) EXPECT_EQ(input_seeds.count(seed), 0u);
   // A second run confirms nothing twice.
   const auto lines = read_confirmations(d).size();
-  EXPECT_EQ(lines, 2 * cases.size());
+  EXPECT_EQ(lines, 6 * cases.size());
   RunSummary again = run_fake(c);
   EXPECT_EQ(again.confirm_checks, 0);
   EXPECT_EQ(read_confirmations(d).size(), lines);

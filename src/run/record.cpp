@@ -47,7 +47,7 @@ std::string Record::case_key() const { return foundry::case_key(op, dtype, shape
 
 bool Record::trusted_ok() const {
   return status == Status::ok && !has_label(kSuspectLabel) && !has_label(kSanitizerLabel) &&
-         !has_label(kUnconfirmedLabel);
+         !has_label(kUnconfirmedLabel) && !has_label(kNondeterministicLabel);
 }
 
 double Record::cost() const {

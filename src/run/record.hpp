@@ -32,6 +32,9 @@ inline constexpr char kSanitizerLabel[] = "sanitizer";
 // case checked again on fresh seeds, passed or not.
 inline constexpr char kConfirmedLabel[] = "confirmed";
 inline constexpr char kUnconfirmedLabel[] = "unconfirmed";
+// ... and run again on the same inputs, where a run wrote other bits than the
+// first (or failed): a race, or an accumulation order that changes.
+inline constexpr char kNondeterministicLabel[] = "nondeterministic";
 
 struct RecordBuild {
   bool ok = false;

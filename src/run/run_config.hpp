@@ -46,6 +46,7 @@ struct RunConfig {
   std::string cxx;
   int correctness_tests = 3;
   int confirm_top = 1;    // --confirm: best variants per case checked again on fresh seeds after the run
+  int confirm_repeats = 3;  // --confirm-repeats: ... and run this often on the same inputs (1: not)
   bool sanitize = false;  // --sanitize: ... and under the backend's sanitizer tools
   BenchConfig bench;
   WorkerLimits limits;
@@ -71,7 +72,7 @@ struct RunSummary {
   std::size_t pairs_total = 0;
   // The confirm pass: checks run, and the variants they confirmed or caught.
   int confirm_checks = 0;
-  int confirmed = 0, unconfirmed = 0, sanitizer = 0;
+  int confirmed = 0, unconfirmed = 0, sanitizer = 0, nondeterministic = 0;
   double confirm_s = 0;
 };
 

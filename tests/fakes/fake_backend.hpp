@@ -100,9 +100,11 @@ class FakeChannel final : public EvalChannel {
         std::lock_guard lk(builds_->mu);
         builds_->check_only_seeds.push_back(req.seed);
       }
-      if (std::regex_search(src, m, std::regex(R"(FAKE_FRESH_SEEDS\((\w+)\))"))) {
+      // The repeat check (repeats > 1) and the fresh-seed check are scripted apart.
+      const bool again = req.repeats > 1;
+      if (std::regex_search(src, m, std::regex(again ? R"(FAKE_REPEATS\((\w+)\))" : R"(FAKE_FRESH_SEEDS\((\w+)\))"))) {
         r.status = parse_status(m[1]).value();
-        r.error = "scripted on fresh seeds: " + std::string(m[1]);
+        r.error = (again ? "scripted on repeated runs: " : "scripted on fresh seeds: ") + std::string(m[1]);
       }
       return r;
     }

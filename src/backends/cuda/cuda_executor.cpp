@@ -30,6 +30,7 @@ CudaExecutor::~CudaExecutor() {
     kernel_.release();
     checker_.release();
     summer_.release();
+    differ_.release();
     return;
   }
   ctx_.api().EventDestroy(start_);
@@ -157,6 +158,7 @@ void CudaExecutor::load_checker() {
   if (checker_) return;
   checker_ = std::make_unique<CudaKernel>(ctx_, checker_path_, "foundry_check");
   summer_ = std::make_unique<CudaKernel>(ctx_, checker_path_, "foundry_sum_words");
+  differ_ = std::make_unique<CudaKernel>(ctx_, checker_path_, "foundry_diff_bytes");
   acc_ = std::make_unique<DeviceBuffer>(ctx_, sizeof(CheckAcc));
 }
 
@@ -338,6 +340,39 @@ ExecError CudaExecutor::keep(const OpContract& op, std::vector<HostBuffer>& /*wo
   } catch (const CudaError& e) {
     return fail(e, false);
   }
+}
+
+bool CudaExecutor::same_as_kept(const OpContract& op, const std::vector<HostBuffer>& /*work*/, int slot) {
+  if (kept_.size() <= static_cast<std::size_t>(slot) || kept_[static_cast<std::size_t>(slot)].empty()) return false;
+  const auto& kept = kept_[static_cast<std::size_t>(slot)];
+  const auto& api = ctx_.api();
+  try {
+    for (std::size_t i = 0; i < buffers_.size(); ++i) {
+      if (op.buffers[i].role == Role::in || buffers_[i]->bytes() == 0) continue;
+      long long n = static_cast<long long>(buffers_[i]->bytes());
+      if (checker_path_.empty()) {  // no device-side tools: both copies to the host
+        std::vector<unsigned char> a(static_cast<std::size_t>(n)), b(static_cast<std::size_t>(n));
+        ctx_.check(api.MemcpyDtoH(a.data(), buffers_[i]->ptr(), a.size()), "cuMemcpyDtoH");
+        ctx_.check(api.MemcpyDtoH(b.data(), kept[i]->ptr(), b.size()), "cuMemcpyDtoH");
+        if (a != b) return false;
+        continue;
+      }
+      load_checker();
+      cuda::CUdeviceptr a = buffers_[i]->ptr(), b = kept[i]->ptr(), acc = acc_->ptr();
+      ctx_.check(api.MemsetD32Async(acc, 0, 2, nullptr), "cuMemsetD32Async");
+      void* args[] = {&a, &b, &n, &acc};
+      const long long grid = std::min<long long>((n + 255) / 256, 8LL * ctx_.sm_count());
+      if (cuda::CUresult e = differ_->launch(grid, 256, 0, args); e != 0)
+        throw CudaError(e, "foundry_diff_bytes launch: " + api.error_text(e));
+      unsigned long long differ = 0;
+      ctx_.check(api.MemcpyDtoH(&differ, acc, sizeof differ), "cuMemcpyDtoH");
+      if (differ != 0) return false;
+    }
+  } catch (const CudaError& e) {
+    (void)fail(e, false);  // a sticky error marks the worker for restart
+    return false;
+  }
+  return true;
 }
 
 ExecError CudaExecutor::bring_back(const OpContract& op, std::vector<HostBuffer>& /*work*/, int slot) {

@@ -35,6 +35,8 @@ class CudaExecutor final : public Executor {
   ExecError keep(const OpContract& op, std::vector<HostBuffer>& work, int slot) override;
   ExecError bring_back(const OpContract& op, std::vector<HostBuffer>& work, int slot) override;
   ExecError fetch(const OpContract& op, std::vector<HostBuffer>& work) override;
+  // Bit for bit on the device (foundry_diff_bytes); false on any error.
+  bool same_as_kept(const OpContract& op, const std::vector<HostBuffer>& work, int slot) override;
   bool checks_in_place() const override { return !checker_path_.empty() && !host_checks_; }
   bool check_in_place(const OpContract& op, const Case& c, const std::vector<std::vector<double>>& ref,
                       const std::vector<Tolerance>& tol, CheckResult& out, ExecError& err) override;
@@ -65,6 +67,7 @@ class CudaExecutor final : public Executor {
   bool host_checks_ = false;              // compare outputs on the host even where the GPU could
   std::unique_ptr<CudaKernel> checker_;
   std::unique_ptr<CudaKernel> summer_;    // foundry_sum_words, from the same CUBIN
+  std::unique_ptr<CudaKernel> differ_;    // foundry_diff_bytes, from the same CUBIN
   std::unique_ptr<DeviceBuffer> acc_;     // the check's maxima, counts and first indices
   cuda::CUevent start_ = nullptr, stop_ = nullptr;
   long long grid_ = 1, smem_ = 0;

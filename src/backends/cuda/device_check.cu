@@ -106,3 +106,14 @@ extern "C" __global__ void foundry_sum_words(const unsigned int* p, long long n,
   for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
   if ((threadIdx.x & 31) == 0 && s) atomicAdd(out, s);
 }
+
+// Bytes at which a and b differ (n bytes) into *out: the executor's test that
+// a run wrote the same bits as one kept aside.
+extern "C" __global__ void foundry_diff_bytes(const unsigned char* a, const unsigned char* b, long long n,
+                                              unsigned long long* out) {
+  unsigned long long d = 0;
+  const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
+  for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) d += a[i] != b[i];
+  for (int o = 16; o > 0; o >>= 1) d += __shfl_xor_sync(0xffffffffu, d, o);
+  if ((threadIdx.x & 31) == 0 && d) atomicAdd(out, d);
+}
