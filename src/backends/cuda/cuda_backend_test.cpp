@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -147,8 +149,13 @@ TEST(CudaCompileOnly, ClusterSizeIsCompiledIntoTheKernel) {
   const std::string src = backend.assemble(op, foundry::DType::bf16, foundry::render(*split, knobs));
   EXPECT_NE(src.find("extern \"C\" __constant__ int foundry_cluster_blocks = FOUNDRY_CLUSTER_BLOCKS;"), std::string::npos);
   BuildResult r = backend.compile(src, {});
-  EXPECT_TRUE(r.ok) << r.log;
+  ASSERT_TRUE(r.ok) << r.log;
   EXPECT_EQ(r.spill_bytes, 0);
+  {  // kept in the CUBIN although no device code reads it: the worker looks it up by name
+    std::ifstream in(r.artifact, std::ios::binary);
+    const std::string cubin((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(cubin.find("foundry_cluster_blocks"), std::string::npos);
+  }
   // Clusters are sm_90's: an older target refuses the template by name.
   foundry::CudaBackend old("sm_80", scratch_dir("cache"));
   BuildResult o = old.compile(old.assemble(op, foundry::DType::bf16, foundry::render(*split, knobs)), {});
