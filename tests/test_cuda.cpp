@@ -72,6 +72,32 @@ TEST(CudaCompileOnly, EveryShippedCudaTemplateCompiles) {
   for (const auto& t : shipped) EXPECT_GE(compiled[t], 1) << t << " has no variant that compiles within limits";
 }
 
+// The split-row templates launch thread-block clusters (cuLaunchKernelEx): on
+// the GPU every variant that launches is correct, on decode and odd shapes.
+TEST(CudaClusters, SplitRowTemplatesLaunchAndPassTheirChecks) {
+  std::string why;
+  if (!have_gpu(&why)) GTEST_SKIP() << "skipped: needs an NVIDIA GPU (" << why << ")";
+  const auto root = scratch_dir("templates");
+  const fs::path shipped = fs::path(kTestDir) / ".." / "templates";
+  for (const char* op : {"rmsnorm", "layernorm", "softmax"}) {
+    fs::create_directories(root / op / "cuda");
+    fs::copy_file(shipped / op / "cuda" / (std::string(op) + "_cluster.cu"), root / op / "cuda" / (std::string(op) + "_cluster.cu"));
+  }
+  auto d = scratch_dir("s");
+  auto r = foundry_cmd({"run", "--backend", "cuda", "--templates", root.string(), "--ops", "rmsnorm", "layernorm",
+                        "softmax", "-n", "24", "--shapes", "decode", "odd", "--dtypes", "bf16", "f32", "--bench-timeout",
+                        "10", "--session-dir", d.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, int> ok;
+  for (const auto& rec : read_records(d)) {
+    const std::string status = rec["status"];
+    if (status == "ok") ++ok[rec["template_id"]];
+    EXPECT_TRUE(status == "ok" || status == "launch_error" || status == "resource_limit" || status == "invalid_knobs")
+        << rec["template_id"] << " " << rec["knobs"].dump() << ": " << status << ": " << rec["error"];
+  }
+  for (const char* t : {"rmsnorm_cluster", "layernorm_cluster", "softmax_cluster"}) EXPECT_GE(ok[t], 1) << t;
+}
+
 TEST(CudaList, BackendsSaysWhatIsUsableAndWhyNot) {
   auto r = foundry_cmd({"list", "--backends", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;

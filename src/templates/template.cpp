@@ -109,8 +109,8 @@ KernelTemplate load_template(const fs::path& path) {
     if (fm["constraints"]) t.constraints = fm["constraints"].as<std::vector<std::string>>();
     if (fm["launch"]) t.launch = fm["launch"].as<std::map<std::string, std::string>>();
     for (const auto& [k, e] : t.launch)
-      if (k != "grid" && k != "threads" && k != "smem")
-        fail(path, 0, fmt::format("launch: unknown key '{}' (grid, threads, smem)", k));
+      if (k != "grid" && k != "threads" && k != "smem" && k != "cluster")
+        fail(path, 0, fmt::format("launch: unknown key '{}' (grid, threads, smem, cluster)", k));
     if (fm["flags_if"]) t.flags_if = fm["flags_if"].as<std::map<std::string, std::vector<std::string>>>();
     for (const auto& key : fm) {
       static const std::set<std::string> known{"id", "op", "backend", "summary", "knobs", "constraints", "launch", "flags_if"};
@@ -130,6 +130,16 @@ KernelTemplate load_template(const fs::path& path) {
   };
   for (const auto& c : t.constraints) check_expr("constraint", c);
   for (const auto& [k, e] : t.launch) check_expr("launch " + k, e);
+  if (auto c = t.launch.find("cluster"); c != t.launch.end()) {
+    // A cluster's size is compiled into the kernel (FOUNDRY_CLUSTER_BLOCKS): knobs and numbers only.
+    const int line = front_matter_line(lines, end, "cluster:");
+    if (t.backend != "cuda") fail(path, line, fmt::format("launch cluster: only cuda templates launch clusters, not {}", t.backend));
+    if (!t.launch.count("grid")) fail(path, line, "launch cluster: needs a grid (a multiple of the cluster)");
+    for (const auto& sym : expr_symbols(c->second))
+      if (!t.knob(sym))
+        fail(path, line, fmt::format("launch cluster: '{}' names {}, not a knob (the cluster size is compiled in: "
+                                     "knobs and numbers only)", c->second, sym));
+  }
   if (path.stem().string() != t.id)
     fail(path, 0, fmt::format("id '{}' does not match the file name", t.id));
 
@@ -205,13 +215,28 @@ fs::path default_template_root() {
 }
 
 std::string render_macros(const KernelTemplate& t) {
-  return std::regex_replace(t.body, std::regex(R"(\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\})"), "$1");
+  std::string out;
+  if (auto c = t.launch.find("cluster"); c != t.launch.end())
+    out = fmt::format("#define FOUNDRY_CLUSTER_BLOCKS ({})\n", c->second);
+  return out + std::regex_replace(t.body, std::regex(R"(\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\})"), "$1");
+}
+
+int64_t cluster_blocks(const KernelTemplate& t, const Knobs& knobs) {
+  auto c = t.launch.find("cluster");
+  if (c == t.launch.end()) return 0;
+  try {
+    return eval_int(c->second, expression_symbols({}, knobs));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("{}: launch cluster: {}", t.path.string(), e.what()));
+  }
 }
 
 std::string render(const KernelTemplate& t, const Knobs& knobs) {
   for (const auto& k : t.knobs)
     if (!knobs.count(k.name)) throw std::runtime_error(fmt::format("{}: knob {} has no value", t.path.string(), k.name));
+  // Ahead of the body, whose code may use it as a constant.
   std::string out;
+  if (t.launch.count("cluster")) out = fmt::format("#define FOUNDRY_CLUSTER_BLOCKS {}\n", cluster_blocks(t, knobs));
   std::istringstream in(t.body);
   int line = t.body_first_line;
   for (std::string l; std::getline(in, l); ++line) {
@@ -247,6 +272,21 @@ std::string violated_constraint(const KernelTemplate& t, const Shape& shape, con
       throw std::runtime_error(fmt::format("{}: constraint: {}", t.path.string(), e.what()));
     }
     if (v == 0) return c;
+  }
+  if (t.launch.count("cluster")) {
+    // Implied by a cluster launch: a size the hardware forms (sm_90: up to 8, 16 with the non-portable
+    // opt-in the launcher asks for) and a grid of whole clusters.
+    const int64_t n = cluster_blocks(t, knobs);
+    const std::string& ce = t.launch.at("cluster");
+    if (n < 1 || n > 16) return fmt::format("cluster {} between 1 and 16 blocks (it is {})", ce, n);
+    const std::string& ge = t.launch.at("grid");
+    int64_t grid;
+    try {
+      grid = eval_int(ge, syms);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("{}: launch grid: {}", t.path.string(), e.what()));
+    }
+    if (grid % n != 0) return fmt::format("grid {} a multiple of cluster {} ({} is not of {})", ge, ce, grid, n);
   }
   return {};
 }

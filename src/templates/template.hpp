@@ -24,7 +24,7 @@ struct KernelTemplate {
   std::filesystem::path path;
   std::vector<KnobSpec> knobs;                       // in front-matter order
   std::vector<std::string> constraints;              // expressions that must be non-zero
-  std::map<std::string, std::string> launch;         // grid, threads, ... -> expression
+  std::map<std::string, std::string> launch;         // grid, threads, smem, cluster -> expression
   std::map<std::string, std::vector<std::string>> flags_if;  // knob -> flags added when knob != 0
   std::string body;       // source after the front matter
   int body_first_line = 1;  // line number of body's first line in the file
@@ -48,15 +48,23 @@ std::vector<KernelTemplate> discover_templates(const std::filesystem::path& root
 std::filesystem::path default_template_root();
 
 // Substitutes {{KNOB}} placeholders. Throws naming file:line on an unknown one.
+// A template with a launch `cluster` gets `#define FOUNDRY_CLUSTER_BLOCKS <n>`
+// first (its value for these knobs): the backend compiles it into the kernel.
 std::string render(const KernelTemplate& t, const Knobs& knobs);
 // Leaves every {{KNOB}} as the bare identifier KNOB, for a tool that supplies
-// knobs as preprocessor definitions (#define KNOB value).
+// knobs as preprocessor definitions (#define KNOB value); a cluster's
+// expression comes first as the macro FOUNDRY_CLUSTER_BLOCKS.
 std::string render_macros(const KernelTemplate& t);
+
+// Blocks per thread-block cluster for these knobs (the launch's `cluster`
+// expression), or 0 when the template launches no clusters.
+int64_t cluster_blocks(const KernelTemplate& t, const Knobs& knobs);
 
 // Symbols visible to constraint and launch expressions: shape sizes and knobs.
 Symbols expression_symbols(const Shape& shape, const Knobs& knobs);
 
-// The first violated constraint, or empty when all hold.
+// The first violated constraint, or empty when all hold. A launch `cluster`
+// adds two: 1..16 blocks, and a grid that is a whole number of clusters.
 std::string violated_constraint(const KernelTemplate& t, const Shape& shape, const Knobs& knobs);
 
 // Extra compiler flags implied by the knob values.

@@ -160,6 +160,7 @@ const Driver* driver(std::string* why) {
     bind(h, api.ModuleLoadData, {"cuModuleLoadData"}, &m);
     bind(h, api.ModuleUnload, {"cuModuleUnload"}, &m);
     bind(h, api.ModuleGetFunction, {"cuModuleGetFunction"}, &m);
+    bind(h, api.ModuleGetGlobal, {"cuModuleGetGlobal_v2"}, &m);
     bind(h, api.FuncSetAttribute, {"cuFuncSetAttribute"}, &m);
     bind(h, api.LaunchKernel, {"cuLaunchKernel"}, &m);
     bind(h, api.MemAlloc, {"cuMemAlloc_v2"}, &m);
@@ -178,6 +179,8 @@ const Driver* driver(std::string* why) {
     bind(h, api.EventElapsedTime, {"cuEventElapsedTime_v2", "cuEventElapsedTime"}, &m);
     bind(h, api.GetErrorName, {"cuGetErrorName"}, &m);
     bind(h, api.GetErrorString, {"cuGetErrorString"}, &m);
+    std::string optional;  // a thread-block cluster launch says so when it is missing
+    bind(h, api.LaunchKernelEx, {"cuLaunchKernelEx"}, &optional);
     if (!m.empty()) {
       error = "libcuda lacks " + m;
       return;

@@ -28,6 +28,35 @@ constexpr int kAttrComputeMinor = 76;
 constexpr int kAttrMaxSmemPerBlockOptin = 97;
 constexpr int kFuncAttrMaxDynamicSmem = 8;
 constexpr CUresult kErrorNotReady = 600;
+constexpr int kFuncAttrNonPortableClusterSizeAllowed = 14;
+constexpr int kLaunchAttrClusterDimension = 4;  // CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION
+
+// cuLaunchKernelEx's configuration, laid out as CUlaunchAttribute and
+// CUlaunchConfig are in cuda.h (an attribute: a 4-byte id, 4 bytes of
+// padding, a 64-byte value union whose clusterDim is three unsigned ints).
+struct LaunchAttribute {
+  int id;
+  char pad[4];
+  union {
+    char bytes[64];
+    struct {
+      unsigned x, y, z;
+    } cluster_dim;
+  } value;
+};
+static_assert(sizeof(LaunchAttribute) == 72, "CUlaunchAttribute is 72 bytes");
+struct LaunchConfig {
+  unsigned grid_x, grid_y, grid_z;
+  unsigned block_x, block_y, block_z;
+  unsigned shared_mem_bytes;
+  void* stream;
+  LaunchAttribute* attrs;
+  unsigned num_attrs;
+};
+static_assert(sizeof(LaunchConfig) == 56 && offsetof(LaunchConfig, stream) == 32 && offsetof(LaunchConfig, attrs) == 40 &&
+                  offsetof(LaunchConfig, num_attrs) == 48,
+              "CUlaunchConfig's layout (64-bit)");
+static_assert(offsetof(LaunchAttribute, value) == 8, "CUlaunchAttribute's value follows 8 bytes of id");
 
 struct Nvrtc {
   nvrtcResult (*Version)(int*, int*);
@@ -61,9 +90,13 @@ struct Driver {
   CUresult (*ModuleLoadData)(CUmodule*, const void*);
   CUresult (*ModuleUnload)(CUmodule);
   CUresult (*ModuleGetFunction)(CUfunction*, CUmodule, const char*);
+  CUresult (*ModuleGetGlobal)(CUdeviceptr*, size_t*, CUmodule, const char*);
   CUresult (*FuncSetAttribute)(CUfunction, int, int);
   CUresult (*LaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, CUstream,
                            void**, void**);
+  // Optional (drivers for CUDA 11.8 and newer): null where the driver lacks it;
+  // only cluster launches need it.
+  CUresult (*LaunchKernelEx)(const LaunchConfig*, CUfunction, void**, void**) = nullptr;
   CUresult (*MemAlloc)(CUdeviceptr*, size_t);
   CUresult (*MemFree)(CUdeviceptr);
   CUresult (*MemcpyHtoD)(CUdeviceptr, const void*, size_t);

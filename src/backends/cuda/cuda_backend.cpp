@@ -94,6 +94,10 @@ std::string CudaBackend::assemble(const OpContract& op, DType dtype, const std::
   s << "#define FOUNDRY_HD __device__\n";
   s << kEmbeddedCudaPrelude << "\n" << kEmbeddedPhilox << "\n";
   s << "// ---- template ----\n" << body << "\n";
+  // A template with a launch `cluster` (rendered as FOUNDRY_CLUSTER_BLOCKS):
+  // the worker reads the size back from this global and launches clusters of it.
+  if (body.find("#define FOUNDRY_CLUSTER_BLOCKS") != std::string::npos)
+    s << "extern \"C\" __constant__ int foundry_cluster_blocks = FOUNDRY_CLUSTER_BLOCKS;\n";
   // The entry point: the contract's ABI, in order, as kernel parameters; the
   // launch passes a pointer to each value (kernelParams).
   s << "// ---- entry point (generated from the op contract) ----\n";

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -123,4 +125,45 @@ TEST(CudaCompileOnly, EveryCompileCarriesItsResourceFigures) {
       EXPECT_GE(results[i].smem_bytes, 0) << "round " << round << " source " << i;
     }
   }
+}
+
+// A template's launch `cluster` reaches the worker as the module global
+// foundry_cluster_blocks (CudaKernel reads it and launches clusters of that
+// size through cuLaunchKernelEx); kernels without one carry no such global.
+TEST(CudaCompileOnly, ClusterSizeIsCompiledIntoTheKernel) {
+  require_nvrtc();
+  foundry::CudaBackend backend("sm_90", scratch_dir("cache"));
+  const auto& op = foundry::Registry::instance().get("rmsnorm");
+  const auto templates = foundry::discover_templates(foundry::default_template_root());
+  const foundry::KernelTemplate* split = nullptr;
+  const foundry::KernelTemplate* plain = nullptr;
+  for (const auto& t : templates) {
+    if (t.id == "rmsnorm_cluster") split = &t;
+    if (t.id == "rmsnorm_vec") plain = &t;
+  }
+  ASSERT_TRUE(split && plain);
+  foundry::Knobs knobs;
+  for (const auto& k : split->knobs) knobs[k.name] = k.domain.front();
+  knobs["CLUSTER"] = 8;
+  EXPECT_EQ(foundry::cluster_blocks(*split, knobs), 8);
+  const std::string src = backend.assemble(op, foundry::DType::bf16, foundry::render(*split, knobs));
+  EXPECT_NE(src.find("extern \"C\" __constant__ int foundry_cluster_blocks = FOUNDRY_CLUSTER_BLOCKS;"), std::string::npos);
+  BuildResult r = backend.compile(src, {});
+  ASSERT_TRUE(r.ok) << r.log;
+  EXPECT_EQ(r.spill_bytes, 0);
+  {  // kept in the CUBIN although no device code reads it: the worker looks it up by name
+    std::ifstream in(r.artifact, std::ios::binary);
+    const std::string cubin((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(cubin.find("foundry_cluster_blocks"), std::string::npos);
+  }
+  // Clusters are sm_90's: an older target refuses the template by name.
+  foundry::CudaBackend old("sm_80", scratch_dir("cache"));
+  BuildResult o = old.compile(old.assemble(op, foundry::DType::bf16, foundry::render(*split, knobs)), {});
+  EXPECT_FALSE(o.ok);
+  EXPECT_NE(o.log.find("sm_90 or newer"), std::string::npos) << o.log;
+
+  foundry::Knobs pk;
+  for (const auto& k : plain->knobs) pk[k.name] = k.domain.front();
+  EXPECT_EQ(backend.assemble(op, foundry::DType::bf16, foundry::render(*plain, pk)).find("foundry_cluster_blocks"),
+            std::string::npos);
 }

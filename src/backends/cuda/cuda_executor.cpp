@@ -292,8 +292,12 @@ ExecError CudaExecutor::launch(bool flush, double* us) {
     if (us && flush) ctx_.check(api.MemsetD8Async(flush_->ptr(), 0, flush_->bytes(), nullptr), "cuMemsetD8Async");
     if (us) ctx_.check(api.EventRecord(start_, nullptr), "cuEventRecord");
     if (cuda::CUresult r = kernel_->launch(grid_, threads_, smem_, args_->args.data()); r != 0)
-      return fail(CudaError(r, fmt::format("cuLaunchKernel(grid {}, block {}, smem {}): {}", grid_, threads_, smem_,
-                                           api.error_text(r))), true);
+      return fail(CudaError(r, kernel_->cluster() > 0
+                                   ? fmt::format("cuLaunchKernelEx(grid {}, block {}, smem {}, cluster {}): {}", grid_,
+                                                 threads_, smem_, kernel_->cluster(), api.error_text(r))
+                                   : fmt::format("cuLaunchKernel(grid {}, block {}, smem {}): {}", grid_, threads_,
+                                                 smem_, api.error_text(r))),
+                  true);
     if (!us) {
       ctx_.synchronize();
       return {};

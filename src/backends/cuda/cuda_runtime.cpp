@@ -62,6 +62,22 @@ CudaKernel::CudaKernel(const CudaContext& ctx, const std::string& cubin_path, co
   if (image.empty()) throw CudaError(-1, "cannot read " + cubin_path);
   ctx.check(ctx.api().ModuleLoadData(&module_, image.data()), "cuModuleLoadData");
   ctx.check(ctx.api().ModuleGetFunction(&fn_, module_, entry), (std::string("cuModuleGetFunction ") + entry).c_str());
+  // The cluster size the backend compiled in (cuda_backend.cpp, assemble), if any.
+  cuda::CUdeviceptr at = 0;
+  std::size_t bytes = 0;
+  if (ctx.api().ModuleGetGlobal(&at, &bytes, module_, "foundry_cluster_blocks") == 0) {
+    if (bytes != sizeof(int)) throw CudaError(-1, fmt::format("{}: foundry_cluster_blocks is {} bytes, not an int", cubin_path, bytes));
+    ctx.check(ctx.api().MemcpyDtoH(&cluster_, at, sizeof(int)), "cuMemcpyDtoH(foundry_cluster_blocks)");
+    if (cluster_ < 1 || cluster_ > 16)
+      throw CudaError(1, fmt::format("{}: a cluster of {} blocks (1..16)", cubin_path, cluster_));
+    if (!ctx.api().LaunchKernelEx)
+      throw CudaError(-1, fmt::format("{} launches thread-block clusters, and {} lacks cuLaunchKernelEx (a driver for "
+                                      "CUDA 11.8 or newer is needed)", cubin_path, ctx.api().library));
+    // Clusters over 8 blocks (sm_90: up to 16) are non-portable: opted into per kernel.
+    if (cluster_ > 8)
+      ctx.check(ctx.api().FuncSetAttribute(fn_, cuda::kFuncAttrNonPortableClusterSizeAllowed, 1),
+                "cuFuncSetAttribute(NON_PORTABLE_CLUSTER_SIZE_ALLOWED)");
+  }
 }
 
 CudaKernel::~CudaKernel() {
@@ -75,6 +91,22 @@ cuda::CUresult CudaKernel::launch(long long grid, int threads, long long smem, v
       return r;
   }
   if (grid < 1 || grid > 0x7fffffffLL) return 1;  // CUDA_ERROR_INVALID_VALUE
+  if (cluster_ > 0) {
+    if (grid % cluster_ != 0) return 912;  // CUDA_ERROR_INVALID_CLUSTER_SIZE: the grid is not whole clusters
+    cuda::LaunchAttribute attr{};
+    attr.id = cuda::kLaunchAttrClusterDimension;
+    attr.value.cluster_dim = {static_cast<unsigned>(cluster_), 1, 1};
+    cuda::LaunchConfig cfg{};
+    cfg.grid_x = static_cast<unsigned>(grid);
+    cfg.grid_y = cfg.grid_z = 1;
+    cfg.block_x = static_cast<unsigned>(threads);
+    cfg.block_y = cfg.block_z = 1;
+    cfg.shared_mem_bytes = static_cast<unsigned>(smem);
+    cfg.stream = nullptr;
+    cfg.attrs = &attr;
+    cfg.num_attrs = 1;
+    return ctx_.api().LaunchKernelEx(&cfg, fn_, args, nullptr);
+  }
   return ctx_.api().LaunchKernel(fn_, static_cast<unsigned>(grid), 1, 1, static_cast<unsigned>(threads), 1, 1,
                                  static_cast<unsigned>(smem), nullptr, args, nullptr);
 }

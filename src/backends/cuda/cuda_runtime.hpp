@@ -66,12 +66,17 @@ class CudaKernel {
   CudaKernel(const CudaKernel&) = delete;
   CudaKernel& operator=(const CudaKernel&) = delete;
   // Enqueues one launch on the default stream; returns the launch's CUresult.
+  // A kernel compiled with a cluster size (the module global
+  // foundry_cluster_blocks, from a template's launch `cluster`) goes through
+  // cuLaunchKernelEx as clusters of that many blocks along x.
   cuda::CUresult launch(long long grid, int threads, long long smem, void** args) const;
+  int cluster() const { return cluster_; }  // blocks per cluster; 0: launched without clusters
 
  private:
   const CudaContext& ctx_;
   cuda::CUmodule module_ = nullptr;
   cuda::CUfunction fn_ = nullptr;
+  int cluster_ = 0;
 };
 
 // Device-to-device copy bandwidth (bytes read + written per second, GB/s):

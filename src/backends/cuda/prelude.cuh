@@ -253,6 +253,58 @@ static __device__ __forceinline__ float rowgroup_reduce(float v, float* red) {
   return v;
 }
 
+// group_reduce<Tpr, IsMax>: rowgroup_reduce for row groups of whole warps (Tpr a multiple of 32) that sync
+// only among themselves (named barrier 1 + threadIdx.x / Tpr: at most 15 groups per block), so a group that is
+// done never waits for another, and a group whose row is past the end may return early. slots: __shared__
+// float[blockDim.x / 32], not written again by the group before its next barrier (a later reduction takes
+// other slots, or the same after one more group_reduce).
+template <int Tpr, bool IsMax>
+static __device__ __forceinline__ float group_reduce(float v, float* slots) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) {
+    const float u = __shfl_xor_sync(0xffffffffu, v, o);
+    v = IsMax ? fmaxf(v, u) : v + u;
+  }
+  if constexpr (Tpr > 32) {
+    constexpr int kWpr = Tpr / 32;  // warps per row
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, first = warp / kWpr * kWpr;
+    if (lane == 0) slots[warp] = v;
+    asm volatile("bar.sync %0, %1;" ::"r"(1 + (int)threadIdx.x / Tpr), "r"(Tpr) : "memory");
+    v = slots[first];
+#pragma unroll
+    for (int k = 1; k < kWpr; ++k) v = IsMax ? fmaxf(v, slots[first + k]) : v + slots[first + k];
+  }
+  return v;
+}
+
+// unpack_f<Len>(u, f, sub): the Len elements of u as float, less sub (exact when sub is 0), through volatile asm
+// that the optimizer may neither merge with earlier conversions nor hoist above what sub depends on (say a row's
+// reduced max or mean): a template that keeps a row packed as stored (bf16x2, half2) and reads it in several
+// passes so keeps the packed words live, not every float they widen to.
+template <int Len>
+static __device__ __forceinline__ void unpack_f(const Vec<Len>& u, float (&f)[Len], float sub) {
+#if defined(FOUNDRY_DTYPE_F32)
+#pragma unroll
+  for (int e = 0; e < Len; ++e) asm volatile("sub.f32 %0, %1, %2;" : "=f"(f[e]) : "f"(u.v[e]), "f"(sub));
+#else
+  static_assert(Len % 2 == 0, "unpack_f: pairs of 16-bit elements");
+#pragma unroll
+  for (int e = 0; e < Len; e += 2) {
+    const unsigned w = reinterpret_cast<const unsigned*>(&u)[e / 2];
+#if defined(FOUNDRY_DTYPE_BF16)
+    asm volatile("{ .reg .b32 lo, hi; shl.b32 lo, %2, 16; and.b32 hi, %2, 0xffff0000; sub.f32 %0, lo, %3; sub.f32 %1, hi, %3; }"
+                 : "=f"(f[e]), "=f"(f[e + 1])
+                 : "r"(w), "f"(sub));
+#else
+    asm volatile("{ .reg .b16 lo, hi; .reg .f32 a, b; mov.b32 {lo, hi}, %2; cvt.f32.f16 a, lo; cvt.f32.f16 b, hi; "
+                 "sub.f32 %0, a, %3; sub.f32 %1, b, %3; }"
+                 : "=f"(f[e]), "=f"(f[e + 1])
+                 : "r"(w), "f"(sub));
+#endif
+  }
+#endif
+}
+
 // rowgroup_col<Tpr, Width>: first column of item i of row thread t, base + (i*Tpr + t)*Width (Width columns per item).
 template <int Tpr, int Width>
 static __device__ __forceinline__ int64_t rowgroup_col(int64_t base, int i, int t) {
@@ -342,3 +394,60 @@ static __device__ __forceinline__ int64_t grouped_tile_expert(const int32_t* off
   }
   return -1;
 }
+
+// Thread-block clusters (sm_90 and newer; a template with `cluster:` in its launch). The
+// cluster is one-dimensional along x, N blocks (its front-matter value, FOUNDRY_CLUSTER_BLOCKS).
+//   cluster_rank()                 this block's rank in its cluster, 0..N-1
+//   cluster_arrive / cluster_wait  the two halves of a cluster-wide barrier (release / acquire):
+//                                  shared-memory writes before the arrive are seen by every block
+//                                  of the cluster after its wait; a block whose shared memory others
+//                                  may still read must not exit before a wait that follows their arrive
+//   cluster_reduce<N, W, IsMax>    sum or max of v over the W warps of each of the N blocks
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+static __device__ __forceinline__ unsigned cluster_rank() {
+  unsigned r;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
+  return r;
+}
+static __device__ __forceinline__ void cluster_arrive() { asm volatile("barrier.cluster.arrive.release;" ::: "memory"); }
+static __device__ __forceinline__ void cluster_wait() { asm volatile("barrier.cluster.wait.acquire;" ::: "memory"); }
+
+// The float at p (this block's shared memory) in the shared memory of cluster block `rank`.
+static __device__ __forceinline__ float cluster_load(const float* p, unsigned rank) {
+  const unsigned local = static_cast<unsigned>(__cvta_generic_to_shared(p));
+  unsigned remote;
+  float v;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(local), "r"(rank));
+  asm volatile("ld.shared::cluster.f32 %0, [%1];" : "=f"(v) : "r"(remote) : "memory");
+  return v;
+}
+
+// cluster_reduce<N, W, IsMax>(v, slots): every thread of the N blocks (W warps each, all calling) passes its
+// value; the sum (or max) over all of them comes back, bitwise the same in every thread of the cluster (each
+// lane combines the same slots in the same order, then the same butterfly). slots: __shared__ float[W], not
+// written by any other reduction until every block has passed a cluster_wait after this call's return.
+template <int N, int W, bool IsMax>
+static __device__ __forceinline__ float cluster_reduce(float v, float* slots) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) {
+    const float u = __shfl_xor_sync(0xffffffffu, v, o);
+    v = IsMax ? fmaxf(v, u) : v + u;
+  }
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  if (lane == 0) slots[warp] = v;
+  cluster_arrive();
+  cluster_wait();
+  v = IsMax ? -INFINITY : 0.0f;
+#pragma unroll
+  for (int k = lane; k < N * W; k += 32) {
+    const float u = cluster_load(slots + k % W, static_cast<unsigned>(k / W));
+    v = IsMax ? fmaxf(v, u) : v + u;
+  }
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) {
+    const float u = __shfl_xor_sync(0xffffffffu, v, o);
+    v = IsMax ? fmaxf(v, u) : v + u;
+  }
+  return v;
+}
+#endif

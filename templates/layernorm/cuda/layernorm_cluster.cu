@@ -1,0 +1,126 @@
+// ---
+// id: layernorm_cluster
+// op: layernorm
+// backend: cuda
+// summary: split row for few rows (sm_90) - a thread-block cluster of CLUSTER blocks per row, THREADS threads each, VEC-element loads; when cols <= CLUSTER*THREADS*VEC*ITEMS the row is held in registers for the exact two-pass mean/variance and the write (one read, one write), else streaming re-reads; the blocks' partial sums meet through distributed shared memory
+// knobs:
+//   CLUSTER: [2, 4, 8, 16]
+//   THREADS: [64, 128, 256, 512]
+//   VEC: [4, 8]
+//   ITEMS: [1, 2, 4]
+// launch:
+//   grid: rows * CLUSTER
+//   threads: THREADS
+//   cluster: CLUSTER
+// ---
+#if __CUDA_ARCH__ < 900
+#error "layernorm_cluster launches thread-block clusters: sm_90 or newer"
+#endif
+#define FOUNDRY_LAUNCH_BOUNDS __launch_bounds__({{THREADS}}, 1)
+
+constexpr int kCluster = FOUNDRY_CLUSTER_BLOCKS;
+constexpr int kThreads = {{THREADS}};
+constexpr int kWarps = kThreads / 32;
+constexpr int kSpan = kCluster * kThreads;  // threads over one row
+constexpr int kVec = {{VEC}};
+constexpr int kItems = {{ITEMS}};
+constexpr int kCap = kSpan * kVec * kItems;  // elements of a row held in registers
+
+// Thread u = rank*THREADS + threadIdx.x of the row's cluster: item i covers columns
+// base + (i*kSpan + u)*kVec .. +kVec (rowgroup_col); columns past the row read as 0.
+
+static __device__ __forceinline__ float items_sum(const float (&v)[kItems][kVec]) {
+  float s = 0.0f;
+#pragma unroll
+  for (int i = 0; i < kItems; ++i)
+#pragma unroll
+    for (int e = 0; e < kVec; ++e) s += v[i][e];
+  return s;
+}
+
+// Sum of (v - mean)^2 over the columns inside the row.
+template <bool ALIGNED>
+static __device__ __forceinline__ float dev_squares(const float (&v)[kItems][kVec], int64_t base, int64_t cols, int u,
+                                                    float mean) {
+  float ss = 0.0f;
+#pragma unroll
+  for (int i = 0; i < kItems; ++i) {
+    const int64_t c0 = rowgroup_col<kSpan, kVec>(base, i, u);
+#pragma unroll
+    for (int e = 0; e < kVec; ++e) {
+      const float d = v[i][e] - mean;
+      if (ALIGNED ? c0 < cols : c0 + e < cols) ss += d * d;
+    }
+  }
+  return ss;
+}
+
+template <bool ALIGNED>
+static __device__ __forceinline__ void store_items(const T* gamma, const T* beta, T* y, int64_t base, int64_t cols,
+                                                   int u, const float (&v)[kItems][kVec], float mean, float inv) {
+#pragma unroll
+  for (int i = 0; i < kItems; ++i) {
+    const int64_t c0 = rowgroup_col<kSpan, kVec>(base, i, u);
+    if constexpr (ALIGNED) {
+      if (c0 < cols) {
+        const Vec<kVec> g = load_vec<kVec>(gamma + c0), b = load_vec<kVec>(beta + c0);
+        Vec<kVec> o;
+#pragma unroll
+        for (int e = 0; e < kVec; ++e) o.v[e] = from_f((v[i][e] - mean) * inv * to_f(g.v[e]) + to_f(b.v[e]));
+        store_vec<kVec>(y + c0, o);
+      }
+    } else {
+#pragma unroll
+      for (int e = 0; e < kVec; ++e)
+        if (c0 + e < cols) y[c0 + e] = from_f((v[i][e] - mean) * inv * to_f(gamma[c0 + e]) + to_f(beta[c0 + e]));
+    }
+  }
+}
+
+template <bool ALIGNED>
+static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const T* beta, T* y, int64_t cols, float eps,
+                                              int u, float* slots_mean, float* slots_var) {
+  float v[kItems][kVec];
+  if (cols <= kCap) {  // the row in registers: one read, one write
+    rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, 0, cols, u, true, v, 0.0f);
+    const float mean = cluster_reduce<kCluster, kWarps, false>(items_sum(v), slots_mean) / (float)cols;
+    const float var =
+        cluster_reduce<kCluster, kWarps, false>(dev_squares<ALIGNED>(v, 0, cols, u, mean), slots_var) / (float)cols;
+    cluster_arrive();  // this block is done reading the others' slots
+    store_items<ALIGNED>(gamma, beta, y, 0, cols, u, v, mean, 1.0f / sqrtf(var + eps));
+  } else {  // sum, squared deviations, write, each re-reading x
+    float s = 0.0f;
+    for (int64_t base = 0; base < cols; base += kCap) {
+      rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, base, cols, u, true, v, 0.0f);
+      s += items_sum(v);
+    }
+    const float mean = cluster_reduce<kCluster, kWarps, false>(s, slots_mean) / (float)cols;
+    float ss = 0.0f;
+    for (int64_t base = 0; base < cols; base += kCap) {
+      rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, base, cols, u, true, v, 0.0f);
+      ss += dev_squares<ALIGNED>(v, base, cols, u, mean);
+    }
+    const float var = cluster_reduce<kCluster, kWarps, false>(ss, slots_var) / (float)cols;
+    cluster_arrive();
+    const float inv = 1.0f / sqrtf(var + eps);
+    for (int64_t base = 0; base < cols; base += kCap) {
+      rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, base, cols, u, true, v, 0.0f);
+      store_items<ALIGNED>(gamma, beta, y, base, cols, u, v, mean, inv);
+    }
+  }
+}
+
+__device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT x, const T* FOUNDRY_RESTRICT gamma,
+                                       const T* FOUNDRY_RESTRICT beta, T* FOUNDRY_RESTRICT y, int64_t rows,
+                                       int64_t cols, float eps) {
+  __shared__ float slots_mean[kWarps], slots_var[kWarps];
+  // The grid is rows * kCluster blocks: cluster r (blocks r*kCluster ..) owns row r.
+  const int64_t r = blockIdx.x / kCluster;
+  const int u = (int)cluster_rank() * kThreads + (int)threadIdx.x;
+  (void)rows;
+  if (cols % kVec == 0)
+    ln_row<true>(x + r * cols, gamma, beta, y + r * cols, cols, eps, u, slots_mean, slots_var);
+  else
+    ln_row<false>(x + r * cols, gamma, beta, y + r * cols, cols, eps, u, slots_mean, slots_var);
+  cluster_wait();  // no block leaves while another may still read its slots
+}
