@@ -2,7 +2,7 @@
 // id: scatter_bulk
 // op: scatter
 // backend: cuda
-// summary: "persistent grid of at most CTAS blocks, each warp one copy pipeline driven by its lane 0: a source row is cut into pieces of at most CHUNK bytes, piece k of the run goes to pipeline k mod (blocks*PIPES); a piece travels src row -> shared memory by one cp.async.bulk (TMA bulk copy, completion on an mbarrier) and shared memory -> dst row idx[i] by one cp.async.bulk store, STAGES buffers of CHUNK bytes per pipeline so STAGES-1 loads stay in flight while a store drains; dst rows not in idx are never touched; rows whose byte length is not a multiple of 16 (the bulk copies' unit) are copied by the warp's 32 lanes element by element instead; sm_90 and later"
+// summary: "persistent grid of at most CTAS blocks, each warp one copy pipeline driven by its lane 0: a source row is cut into pieces of at most CHUNK bytes, piece k of the run goes to pipeline k mod (blocks*PIPES); a piece travels src row -> shared memory by one cp.async.bulk (TMA bulk copy, completion on an mbarrier) and shared memory -> dst row idx[i] by one cp.async.bulk store, STAGES buffers of CHUNK bytes per pipeline so STAGES-1 loads stay in flight while a store drains, the pipelines' mbarriers after the buffers in the same dynamic shared memory (no static shared memory, so the launch's smem is the whole of it); dst rows not in idx are never touched; rows whose byte length is not a multiple of 16 (the bulk copies' unit) are copied by the warp's 32 lanes element by element instead; sm_90 and later"
 // knobs:
 //   CHUNK: [2048, 4096, 8192, 16384]
 //   STAGES: [2, 3, 4]
@@ -13,7 +13,7 @@
 // launch:
 //   grid: min(cdiv(n, PIPES), CTAS)
 //   threads: 32 * PIPES
-//   smem: PIPES * STAGES * CHUNK
+//   smem: PIPES * STAGES * (CHUNK + 8)
 // ---
 #define FOUNDRY_LAUNCH_BOUNDS __launch_bounds__(32 * {{PIPES}})
 #define BK_CHUNK {{CHUNK}}
@@ -43,8 +43,11 @@ static __device__ __forceinline__ void bk_store(void* dst, const void* src, uint
 __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT src, const int32_t* FOUNDRY_RESTRICT idx,
                                        T* FOUNDRY_RESTRICT dst, int64_t vocab, int64_t n, int64_t cols) {
   (void)vocab;
+  // Buffers first, then one mbarrier per buffer, all of it dynamic: the launcher asks for more
+  // than 48 KiB by the dynamic size alone, so static mbarriers on top of exactly 48 KiB of
+  // buffers failed to launch (CUDA_ERROR_INVALID_VALUE).
   extern __shared__ __align__(128) unsigned char bk_buf[];
-  __shared__ uint64_t bars[BK_PIPES * BK_STAGES];
+  uint64_t* bars = reinterpret_cast<uint64_t*>(bk_buf + BK_PIPES * BK_STAGES * BK_CHUNK);
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int64_t row_bytes = cols * (int64_t)sizeof(T);
   const int64_t pipes = (int64_t)gridDim.x * BK_PIPES, pipe = (int64_t)blockIdx.x * BK_PIPES + warp;
