@@ -181,6 +181,8 @@ const Driver* driver(std::string* why) {
     bind(h, api.GetErrorString, {"cuGetErrorString"}, &m);
     std::string optional;  // a thread-block cluster launch says so when it is missing
     bind(h, api.LaunchKernelEx, {"cuLaunchKernelEx"}, &optional);
+    bind(h, api.MemHostRegister, {"cuMemHostRegister_v2", "cuMemHostRegister"}, &optional);
+    bind(h, api.MemHostUnregister, {"cuMemHostUnregister"}, &optional);
     if (!m.empty()) {
       error = "libcuda lacks " + m;
       return;

@@ -89,7 +89,7 @@ std::vector<void*> CudaExecutor::device_args(const OpContract& op, const Case& c
       }
       pristine.push_back(std::make_unique<DeviceBuffer>(ctx_, host[i].bytes()));
       if (host[i].bytes())
-        ctx_.check(api.MemcpyHtoD(pristine.back()->ptr(), host[i].data(), host[i].bytes()), "cuMemcpyHtoD");
+        ctx_.upload(pristine.back()->ptr(), host[i].data(), host[i].bytes());
     }
     auto& sums = input_sums_[c.seed];
     for (std::size_t i = 0; i < host.size(); ++i) {
@@ -211,7 +211,7 @@ bool CudaExecutor::check_in_place(const OpContract& op, const Case& c, const std
           ref_sums_[c.seed].push_back(bit_sum(r));
           dref.push_back(std::make_unique<DeviceBuffer>(ctx_, r.size() * sizeof(double)));
           if (!r.empty())
-            ctx_.check(api.MemcpyHtoD(dref.back()->ptr(), r.data(), r.size() * sizeof(double)), "cuMemcpyHtoD");
+            ctx_.upload(dref.back()->ptr(), r.data(), r.size() * sizeof(double));
         }
       } catch (const CudaError& e) {
         refs_.erase(c.seed);

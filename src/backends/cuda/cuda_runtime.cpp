@@ -1,6 +1,7 @@
 #include "backends/cuda/cuda_runtime.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <vector>
@@ -42,6 +43,24 @@ CudaContext::CudaContext() {
   check(api_->DeviceGetAttribute(&l2_bytes_, cuda::kAttrL2CacheSize, dev), "cuDeviceGetAttribute(L2)");
   check(api_->DeviceGetAttribute(&max_threads_, cuda::kAttrMaxThreadsPerBlock, dev), "cuDeviceGetAttribute");
   check(api_->DeviceGetAttribute(&sms_, cuda::kAttrMultiprocessorCount, dev), "cuDeviceGetAttribute(SMs)");
+}
+
+void CudaContext::upload(cuda::CUdeviceptr dst, const void* src, std::size_t bytes) const {
+  constexpr std::size_t kLarge = std::size_t{32} << 20;  // below this the pinning costs more than it saves
+  if (bytes >= kLarge && api_->MemHostRegister && api_->MemHostUnregister) {
+    // Whole pages: every page of the range is mapped, the first and last included.
+    const std::size_t page = 4096;
+    const auto a = reinterpret_cast<std::uintptr_t>(src);
+    void* base = reinterpret_cast<void*>(a & ~(page - 1));
+    const std::size_t len = ((a + bytes + page - 1) & ~(page - 1)) - (a & ~(page - 1));
+    if (api_->MemHostRegister(base, len, 0) == 0) {
+      const cuda::CUresult r = api_->MemcpyHtoD(dst, src, bytes);
+      api_->MemHostUnregister(base);
+      check(r, "cuMemcpyHtoD");
+      return;
+    }
+  }
+  check(api_->MemcpyHtoD(dst, src, bytes), "cuMemcpyHtoD");
 }
 
 void CudaContext::check(cuda::CUresult r, const char* what) const {
