@@ -2,20 +2,22 @@
 // id: grouped_gemm_gemv
 // op: grouped_gemm
 // backend: cuda
-// summary: weight-streaming kernel for few rows per expert (decode); one block per (expert, BN columns), threads split k and own 16-byte column vectors of w[e] (read once per R-row chunk, coalesced), R rows of x accumulated at once in registers; k-split partials reduced by shuffles then shared memory; scalar path when n_dim is not a multiple of 16 bytes
+// summary: weight-streaming kernel for few rows per expert (decode); one block per (expert, BN columns), threads split k and own 16-byte column vectors of w[e] (read once per R-row chunk, coalesced), R rows of x accumulated at once in registers; U k-rows per thread per batch with every load of the batch issued before its multiply-adds (THREADS * U 16-byte w vectors in flight per block, a whole 64 KB tile at THREADS=512 U=8); k-split partials reduced by shuffles then shared memory; scalar path when n_dim is not a multiple of 16 bytes
 // knobs:
 //   BN: [16, 32, 64, 128]
 //   THREADS: [128, 256, 512]
 //   R: [1, 2, 4, 8]
+//   U: [1, 2, 4, 8]
 // constraints:
 //   - R * THREADS <= 2048
+//   - THREADS * (R * 8 + U * 4 + R * U + 40) <= 65536
 // launch:
 //   grid: experts * cdiv(n_dim, BN)
 //   threads: THREADS
 // ---
 #define FOUNDRY_LAUNCH_BOUNDS __launch_bounds__({{THREADS}}, 1)
 
-constexpr int kBN = {{BN}}, kThreads = {{THREADS}}, kR = {{R}};
+constexpr int kBN = {{BN}}, kThreads = {{THREADS}}, kR = {{R}}, kU = {{U}};
 constexpr int kVecFull = 16 / (int)sizeof(T);
 
 // Columns per thread V: the thread owns columns c*V .. c*V+V-1 of the block's kBN;
@@ -41,28 +43,38 @@ static __device__ __forceinline__ void expert_cols(const T* x, const T* we, T* y
     for (int r = 0; r < kR; ++r)
 #pragma unroll
       for (int e = 0; e < V; ++e) acc[r][e] = 0.0f;
-#pragma unroll 4
-    for (int64_t k = ks; k < k_dim; k += kKS) {
-      float wv[V];
-      if constexpr (VECTOR) {
-        if (col_in) {
-          const Vec<V> u = load_vec<V>(we + k * n_dim + col);
+    const T* xr = x + r0 * k_dim;
+    // U k-rows per thread per batch: every w load (and x load) of the batch is issued
+    // before the first multiply-add, so a block keeps THREADS * U vectors in flight.
+#pragma unroll 1
+    for (int64_t kb = ks; kb < k_dim; kb += (int64_t)kKS * kU) {
+      Vec<V> raw[kU];
+      float xv[kU][kR];
 #pragma unroll
-          for (int e = 0; e < V; ++e) wv[e] = to_f(u.v[e]);
+      for (int u = 0; u < kU; ++u) {
+        const int64_t k = kb + (int64_t)u * kKS;
+        const bool k_in = k < k_dim;
+        if constexpr (VECTOR) {
+          if (k_in && col_in) {
+            raw[u] = load_vec<V>(we + k * n_dim + col);
+          } else {
+#pragma unroll
+            for (int e = 0; e < V; ++e) raw[u].v[e] = from_f(0.0f);
+          }
         } else {
 #pragma unroll
-          for (int e = 0; e < V; ++e) wv[e] = 0.0f;
+          for (int e = 0; e < V; ++e) raw[u].v[e] = k_in && col + e < n_dim ? we[k * n_dim + col + e] : from_f(0.0f);
         }
-      } else {
 #pragma unroll
-        for (int e = 0; e < V; ++e) wv[e] = col + e < n_dim ? to_f(we[k * n_dim + col + e]) : 0.0f;
+        for (int r = 0; r < kR; ++r) xv[u][r] = k_in && r < nr ? to_f(xr[r * k_dim + k]) : 0.0f;
       }
 #pragma unroll
-      for (int r = 0; r < kR; ++r) {
-        if (r < nr) {
-          const float xv = to_f(x[(r0 + r) * k_dim + k]);
+      for (int u = 0; u < kU; ++u) {
 #pragma unroll
-          for (int e = 0; e < V; ++e) acc[r][e] = fmaf(xv, wv[e], acc[r][e]);
+        for (int e = 0; e < V; ++e) {
+          const float wv = to_f(raw[u].v[e]);
+#pragma unroll
+          for (int r = 0; r < kR; ++r) acc[r][e] = fmaf(xv[u][r], wv, acc[r][e]);
         }
       }
     }
