@@ -6,8 +6,9 @@ DEBIAN_PACKAGES := cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev lib
                    libdnnl-dev libeigen3-dev
 # Only the tests need these (the report page is checked in headless Chromium; python3-venv makes
 # the virtual environment of the Python tests; the bench scripts' dry runs run Python and read
-# YAML); `make deps` installs them too.
-TEST_PACKAGES := chromium python3 python3-venv python3-yaml
+# YAML; the fuzz targets of fuzz/ build with clang and its libFuzzer runtime, libclang-rt-dev);
+# `make deps` installs them too.
+TEST_PACKAGES := chromium python3 python3-venv python3-yaml clang libclang-rt-dev
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= runs/demo-$(shell date +%Y%m%d-%H%M%S)

@@ -67,6 +67,8 @@ passes "case(s)" python3 bench/cuda_torch_peers.py "$tmp/session" --out "$tmp/pe
 
 passes "dry run: .*FOUNDRY_KILLS=20" bench/kill_resume.sh --dry-run
 refuses "positive integer" bench/kill_resume.sh --dry-run 20 7 0
+passes "dry run: would build .* each for 60 s" bench/fuzz.sh --dry-run 60
+refuses "positive integer" bench/fuzz.sh --dry-run 1m
 
 # The option check itself: an option foundry lacks fails the dry run.
 refuses "has no option --no-such-option" bash -c \

@@ -56,6 +56,7 @@ struct EvalResult {
   bool restart = false;  // the worker's device context is unusable: it exits after answering
 };
 
+// The worker protocol's codecs (worker_protocol.cpp).
 nlohmann::json to_json(const EvalRequest& r);
 EvalRequest eval_request_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const EvalResult& r);

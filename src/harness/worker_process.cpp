@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -21,6 +22,7 @@
 
 #include "backends/backend_table.hpp"
 #include "harness/worker_guard.hpp"
+#include "harness/worker_protocol.hpp"
 
 namespace foundry {
 
@@ -92,16 +94,16 @@ namespace {
 // Why a guarded worker died, where a limit explains it: SIGXCPU is its CPU
 // limit; a fatal signal at an address space within reach of its limit (the
 // allocation that failed was at most that much) is the memory limit.
-bool limit_explains_death(int sig, const nlohmann::json& died, const GuardLimits& g, const std::string& phase,
-                          EvalResult& res) {
+bool limit_explains_death(int sig, const std::optional<WorkerDeath>& died, const GuardLimits& g,
+                          const std::string& phase, EvalResult& res) {
   if (sig == SIGXCPU) {
     res.status = Status::timeout;
     res.error = fmt::format("CPU time limit ({:g} s per phase, all threads) reached during {}; worker killed by SIGXCPU",
                             phase == "prepare" ? g.prepare_cpu_s : g.cpu_s, phase);
     return true;
   }
-  if (!died.is_object() || !died["as_limit"].is_number()) return false;
-  const double vm = died["vm_bytes"].get<double>(), limit = died["as_limit"].get<double>();
+  if (!died || !died->as_limit) return false;
+  const double vm = static_cast<double>(died->vm_bytes), limit = static_cast<double>(*died->as_limit);
   const double reach = std::max(64.0 * (1 << 20), static_cast<double>(g.memory_bytes) / 8);
   if (vm < limit - reach) return false;
   res.status = Status::resource_limit;
@@ -134,7 +136,7 @@ EvalResult WorkerProcess::evaluate(const EvalRequest& req, const WorkerLimits& l
     set_soft_limit(pid_, RLIMIT_NOFILE, g.open_files);
     set_cpu(g.prepare_cpu_s);
   }
-  nlohmann::json died;
+  std::optional<WorkerDeath> died;
   std::string line = to_json(req).dump() + "\n";
   signal(SIGPIPE, SIG_IGN);
   if (write(to_worker_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
@@ -150,22 +152,27 @@ EvalResult WorkerProcess::evaluate(const EvalRequest& req, const WorkerLimits& l
   for (;;) {
     // Handle every complete line already read.
     for (auto nl = pending_.find('\n'); nl != std::string::npos; nl = pending_.find('\n')) {
-      json msg = json::parse(pending_.substr(0, nl), nullptr, false);
+      WorkerMessage msg = parse_worker_message(pending_.substr(0, nl));
       pending_.erase(0, nl + 1);
-      if (msg.is_discarded()) continue;
-      if (msg.contains("phase")) {
-        phase = msg["phase"].get<std::string>();
+      if (msg.kind == WorkerMessage::Kind::phase) {
+        phase = msg.phase;
         deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limits.phase_s);
         set_cpu(g.cpu_s);
-      } else if (msg.contains("died")) {
-        died = msg["died"];
-      } else if (msg.contains("result")) {
-        EvalResult r = eval_result_from_json(msg["result"]);
-        if (r.restart) {  // the worker exits after this answer; start afresh next time
+      } else if (msg.kind == WorkerMessage::Kind::died) {
+        died = msg.died;
+      } else if (msg.kind == WorkerMessage::Kind::result) {
+        if (msg.result.restart) {  // the worker exits after this answer; start afresh next time
           kill_worker();
           ++restarts_;
         }
-        return r;
+        return msg.result;
+      } else if (msg.kind == WorkerMessage::Kind::malformed) {
+        // Its answer could no longer be told from the next request's: start afresh.
+        kill_worker();
+        ++restarts_;
+        res.status = Status::harness_error;
+        res.error = fmt::format("the worker sent a malformed line during {}: {}", phase, msg.error);
+        return res;
       }
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
@@ -185,9 +192,9 @@ EvalResult WorkerProcess::evaluate(const EvalRequest& req, const WorkerLimits& l
     }
     // The worker's last words, if it wrote any before dying.
     for (auto nl = pending_.find('\n'); nl != std::string::npos; nl = pending_.find('\n')) {
-      json msg = json::parse(pending_.substr(0, nl), nullptr, false);
+      const WorkerMessage msg = parse_worker_message(pending_.substr(0, nl));
       pending_.erase(0, nl + 1);
-      if (!msg.is_discarded() && msg.contains("died")) died = msg["died"];
+      if (msg.kind == WorkerMessage::Kind::died) died = msg.died;
     }
     // EOF: the worker died.
     int st = 0;
@@ -238,7 +245,7 @@ int worker_main(const std::string& backend, bool guard) {
     EvalResult r;
     try {
       if (!ev) throw std::runtime_error("worker could not start its " + backend + " backend: " + setup_error);
-      r = ev->evaluate(eval_request_from_json(json::parse(line)));
+      r = ev->evaluate(parse_worker_request(line));
     } catch (const std::exception& e) {
       r.status = Status::harness_error;
       r.error = e.what();

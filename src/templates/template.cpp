@@ -61,7 +61,14 @@ int front_matter_line(const std::vector<std::string>& lines, std::size_t end, co
 KernelTemplate load_template(const fs::path& path) {
   std::ifstream in(path);
   if (!in) fail(path, 0, "cannot open template");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_template(path, text.str());
+}
+
+KernelTemplate parse_template(const fs::path& path, const std::string& text) {
   std::vector<std::string> lines;
+  std::istringstream in(text);
   for (std::string l; std::getline(in, l);) lines.push_back(l);
 
   // Front matter: comment lines between "// ---" and "// ---" at the top.

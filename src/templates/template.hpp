@@ -37,6 +37,8 @@ struct KernelTemplate {
 // Parses one template file; throws std::runtime_error naming the file (and line)
 // on any problem: bad front matter, unknown placeholder, unused knob.
 KernelTemplate load_template(const std::filesystem::path& path);
+// The same from the file's text; `path` names it in errors and its stem must be the id.
+KernelTemplate parse_template(const std::filesystem::path& path, const std::string& text);
 
 // All templates under root/<op>/<backend>/ for every op; validates that the
 // directory names agree with the front matter.
