@@ -73,7 +73,8 @@ TEST(CudaCompileOnly, EveryShippedCudaTemplateCompiles) {
 }
 
 // The split-row templates launch thread-block clusters (cuLaunchKernelEx): on
-// the GPU every variant that launches is correct, on decode and odd shapes.
+// the GPU every variant that launches is correct, on decode and odd shapes; layernorm also in f32 with the
+// tiny, constant-row tests on every odd shape.
 TEST(CudaClusters, SplitRowTemplatesLaunchAndPassTheirChecks) {
   std::string why;
   if (!have_gpu(&why)) GTEST_SKIP() << "skipped: needs an NVIDIA GPU (" << why << ")";
@@ -96,6 +97,29 @@ TEST(CudaClusters, SplitRowTemplatesLaunchAndPassTheirChecks) {
         << rec["template_id"] << " " << rec["knobs"].dump() << ": " << status << ": " << rec["error"];
   }
   for (const char* t : {"rmsnorm_cluster", "layernorm_cluster", "softmax_cluster"}) EXPECT_GE(ok[t], 1) << t;
+
+  // layernorm in f32 on the odd shapes, every case: test 2 (and 5) has tiny magnitudes and constant rows, whose
+  // output is beta only if the mean is exact - a mean off by rounding, times 1/sqrt(eps) (eps 1e-6: x1000),
+  // misses f32's 1e-5 (it did: layernorm_cluster at 129x4097, layernorm_warp). The packed-row layernorm_warp
+  // shares the two-pass code, so it runs here too.
+  fs::copy_file(shipped / "layernorm" / "cuda" / "layernorm_warp.cu", root / "layernorm" / "cuda" / "layernorm_warp.cu");
+  auto d2 = scratch_dir("s");
+  r = foundry_cmd({"run", "--backend", "cuda", "--templates", root.string(), "--ops", "layernorm", "--n-per-case", "8",
+                   "--shapes", "odd", "--dtypes", "f32", "--param", "eps=1e-6", "--correctness-tests", "6", "--confirm", "0",
+                   "--bench-timeout", "10", "--session-dir", d2.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, std::set<std::string>> ok_cases;  // template -> the shapes it passed on
+  for (const auto& rec : read_records(d2)) {
+    const std::string status = rec["status"];
+    if (status == "ok") {
+      ok_cases[rec["template_id"]].insert(rec["shape"].dump());
+      EXPECT_EQ(rec["correctness"]["n_tests"], 6) << "tests 2 and 5 are the tiny, constant-row ones";
+    }
+    EXPECT_TRUE(status == "ok" || status == "launch_error" || status == "resource_limit" || status == "invalid_knobs")
+        << rec["template_id"] << " " << rec["shape"].dump() << " " << rec["knobs"].dump() << ": " << status << ": "
+        << rec["error"];
+  }
+  for (const char* t : {"layernorm_cluster", "layernorm_warp"}) EXPECT_EQ(ok_cases[t].size(), 3u) << t;
 }
 
 TEST(CudaList, BackendsSaysWhatIsUsableAndWhyNot) {

@@ -2,7 +2,7 @@
 // id: layernorm_cluster
 // op: layernorm
 // backend: cuda
-// summary: split row for few rows (sm_90) - a thread-block cluster of CLUSTER blocks per row, THREADS threads each, VEC-element loads; when cols <= CLUSTER*THREADS*VEC*ITEMS the row is held in registers for the exact two-pass mean/variance and the write (one read, one write), else streaming re-reads; the blocks' partial sums meet through distributed shared memory
+// summary: split row for few rows (sm_90) - a thread-block cluster of CLUSTER blocks per row, THREADS threads each, VEC-element loads; when cols <= CLUSTER*THREADS*VEC*ITEMS the row is held in registers for the exact two-pass mean/variance (sums shifted by the row's first element, so a constant row's mean is exact) and the write (one read, one write), else streaming re-reads; the blocks' partial sums meet through distributed shared memory
 // knobs:
 //   CLUSTER: [2, 4, 8, 16]
 //   THREADS: [64, 128, 256, 512]
@@ -27,14 +27,18 @@ constexpr int kItems = {{ITEMS}};
 constexpr int kCap = kSpan * kVec * kItems;  // elements of a row held in registers
 
 // Thread u = rank*THREADS + threadIdx.x of the row's cluster: item i covers columns
-// base + (i*kSpan + u)*kVec .. +kVec (rowgroup_col); columns past the row read as 0.
+// base + (i*kSpan + u)*kVec .. +kVec (rowgroup_col); columns past the row read as the shift, x0.
+// The mean is x0 + sum(x - x0)/cols with x0 the row's first element (one more load, the same address for
+// every thread): a constant row sums exact zeros, so its mean is x0 and every deviation exactly 0 (y = beta),
+// whatever the summation order; a plain sum(x)/cols is off by rounding that 1/sqrt(eps) magnifies.
 
-static __device__ __forceinline__ float items_sum(const float (&v)[kItems][kVec]) {
+// Sum of (v - shift); columns past the row hold the shift and add exactly 0.
+static __device__ __forceinline__ float items_sum(const float (&v)[kItems][kVec], float shift) {
   float s = 0.0f;
 #pragma unroll
   for (int i = 0; i < kItems; ++i)
 #pragma unroll
-    for (int e = 0; e < kVec; ++e) s += v[i][e];
+    for (int e = 0; e < kVec; ++e) s += v[i][e] - shift;
   return s;
 }
 
@@ -80,10 +84,11 @@ static __device__ __forceinline__ void store_items(const T* gamma, const T* beta
 template <bool ALIGNED>
 static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const T* beta, T* y, int64_t cols, float eps,
                                               int u, float* slots_mean, float* slots_var) {
+  const float shift = to_f(x[0]);
   float v[kItems][kVec];
   if (cols <= kCap) {  // the row in registers: one read, one write
-    rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, 0, cols, u, true, v, 0.0f);
-    const float mean = cluster_reduce<kCluster, kWarps, false>(items_sum(v), slots_mean) / (float)cols;
+    rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, 0, cols, u, true, v, shift);
+    const float mean = shift + cluster_reduce<kCluster, kWarps, false>(items_sum(v, shift), slots_mean) / (float)cols;
     const float var =
         cluster_reduce<kCluster, kWarps, false>(dev_squares<ALIGNED>(v, 0, cols, u, mean), slots_var) / (float)cols;
     cluster_arrive();  // this block is done reading the others' slots
@@ -91,10 +96,10 @@ static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const 
   } else {  // sum, squared deviations, write, each re-reading x
     float s = 0.0f;
     for (int64_t base = 0; base < cols; base += kCap) {
-      rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, base, cols, u, true, v, 0.0f);
-      s += items_sum(v);
+      rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, base, cols, u, true, v, shift);
+      s += items_sum(v, shift);
     }
-    const float mean = cluster_reduce<kCluster, kWarps, false>(s, slots_mean) / (float)cols;
+    const float mean = shift + cluster_reduce<kCluster, kWarps, false>(s, slots_mean) / (float)cols;
     float ss = 0.0f;
     for (int64_t base = 0; base < cols; base += kCap) {
       rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, base, cols, u, true, v, 0.0f);

@@ -2,7 +2,7 @@
 // id: layernorm_warp
 // op: layernorm
 // backend: cuda
-// summary: TPR threads per row (a warp, or 2 or 4 warps meeting at a named barrier of their own), THREADS/TPR rows per block, VEC-element loads (evict-first when STREAM); when cols <= TPR*VEC*ITEMS the row stays in registers as stored (packed, e.g. bf16x2, not widened to float) for the exact two-pass mean/variance and the write - one read, one write; else streaming re-reads; scalar streaming path when cols % VEC != 0
+// summary: TPR threads per row (a warp, or 2 or 4 warps meeting at a named barrier of their own), THREADS/TPR rows per block, VEC-element loads (evict-first when STREAM); when cols <= TPR*VEC*ITEMS the row stays in registers as stored (packed, e.g. bf16x2, not widened to float) for the exact two-pass mean/variance (sums shifted by the row's first element, so a constant row's mean is exact) and the write - one read, one write; else streaming re-reads; scalar streaming path when cols % VEC != 0
 // knobs:
 //   THREADS: [128, 256, 512]
 //   TPR: [32, 64, 128]
@@ -27,10 +27,10 @@ constexpr int kStream = {{STREAM}};
 constexpr int kCap = kTpr * kVec * kItems;  // elements of a row held in registers
 
 // Item i of thread t covers columns base + (i*kTpr + t)*kVec .. +kVec (rowgroup_col), kept as kVec
-// stored elements; columns past the row hold 0.
+// stored elements; columns past the row hold fill (the row's first element: they add 0 to the shifted sum).
 template <bool ALIGNED, int N>
-static __device__ __forceinline__ void load_items(const T* x, int64_t base, int64_t cols, int t, Vec<kVec> (&v)[N]) {
-  const T zero = from_f(0.0f);
+static __device__ __forceinline__ void load_items(const T* x, int64_t base, int64_t cols, int t, T fill,
+                                                  Vec<kVec> (&v)[N]) {
 #pragma unroll
   for (int i = 0; i < N; ++i) {
     const int64_t c0 = rowgroup_col<kTpr, kVec>(base, i, t);
@@ -39,22 +39,23 @@ static __device__ __forceinline__ void load_items(const T* x, int64_t base, int6
         v[i] = load_vec_cs<kVec, kStream>(x + c0);
       } else {
 #pragma unroll
-        for (int e = 0; e < kVec; ++e) v[i].v[e] = zero;
+        for (int e = 0; e < kVec; ++e) v[i].v[e] = fill;
       }
     } else {
 #pragma unroll
-      for (int e = 0; e < kVec; ++e) v[i].v[e] = c0 + e < cols ? x[c0 + e] : zero;
+      for (int e = 0; e < kVec; ++e) v[i].v[e] = c0 + e < cols ? x[c0 + e] : fill;
     }
   }
 }
 
+// Sum of (v - shift); columns past the row hold the shift and add exactly 0.
 template <int N>
-static __device__ __forceinline__ float items_sum(const Vec<kVec> (&v)[N]) {
+static __device__ __forceinline__ float items_sum(const Vec<kVec> (&v)[N], float shift) {
   float s = 0.0f;
 #pragma unroll
   for (int i = 0; i < N; ++i) {
     float f[kVec];
-    unpack_f<kVec>(v[i], f, 0.0f);
+    unpack_f<kVec>(v[i], f, shift);
 #pragma unroll
     for (int e = 0; e < kVec; ++e) s += f[e];
   }
@@ -107,15 +108,19 @@ static __device__ __forceinline__ void store_items(const T* gamma, const T* beta
 
 // Aligned rows that fit: one read, one write. Otherwise (longer rows, or cols % VEC != 0 with its scalar
 // accesses) stream through the row, at most 4 items (1 when scalar) per thread and pass sum, squared deviations and write each
-// re-read x.
+// re-read x. The mean is x0 + sum(x - x0)/cols with x0 the row's first element (one more load, cached, the same
+// address for the whole group): a constant row sums exact zeros, so its mean is x0 and every deviation exactly 0
+// (y = beta), whatever the summation order; a plain sum(x)/cols is off by rounding that 1/sqrt(eps) magnifies.
 template <bool ALIGNED>
 static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const T* beta, T* y, int64_t cols, float eps,
                                               int t, float* slots_mean, float* slots_var) {
   if constexpr (ALIGNED) {
     if (cols <= kCap) {
+      const T x0 = x[0];
+      const float shift = to_f(x0);
       Vec<kVec> v[kItems];
-      load_items<true>(x, 0, cols, t, v);
-      const float mean = group_reduce<kTpr, false>(items_sum(v), slots_mean) / (float)cols;
+      load_items<true>(x, 0, cols, t, x0, v);
+      const float mean = shift + group_reduce<kTpr, false>(items_sum(v, shift), slots_mean) / (float)cols;
       const float var = group_reduce<kTpr, false>(dev_squares<true>(v, 0, cols, t, mean), slots_var) / (float)cols;
       store_items<true>(gamma, beta, y, 0, cols, t, v, mean, 1.0f / sqrtf(var + eps));
       return;
@@ -123,21 +128,23 @@ static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const 
   }
   constexpr int kN = !ALIGNED ? 1 : kItems < 4 ? kItems : 4;  // few items per pass: registers stay free
   constexpr int kStep = kTpr * kVec * kN;
+  const T x0 = x[0];
+  const float shift = to_f(x0);
   Vec<kVec> v[kN];
   float s = 0.0f;
   for (int64_t base = 0; base < cols; base += kStep) {
-    load_items<ALIGNED>(x, base, cols, t, v);
-    s += items_sum(v);
+    load_items<ALIGNED>(x, base, cols, t, x0, v);
+    s += items_sum(v, shift);
   }
-  const float mean = group_reduce<kTpr, false>(s, slots_mean) / (float)cols;
+  const float mean = shift + group_reduce<kTpr, false>(s, slots_mean) / (float)cols;
   float ss = 0.0f;
   for (int64_t base = 0; base < cols; base += kStep) {
-    load_items<ALIGNED>(x, base, cols, t, v);
+    load_items<ALIGNED>(x, base, cols, t, x0, v);
     ss += dev_squares<ALIGNED>(v, base, cols, t, mean);
   }
   const float inv = 1.0f / sqrtf(group_reduce<kTpr, false>(ss, slots_var) / (float)cols + eps);
   for (int64_t base = 0; base < cols; base += kStep) {
-    load_items<ALIGNED>(x, base, cols, t, v);
+    load_items<ALIGNED>(x, base, cols, t, x0, v);
     store_items<ALIGNED>(gamma, beta, y, base, cols, t, v, mean, inv);
   }
 }
