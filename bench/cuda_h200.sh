@@ -30,10 +30,12 @@ search)
   # and parameter set; dropout has 12 at prefill) gets N variants and the
   # strategy's share of the fast templates, default settings otherwise: the
   # bf16 prefill shapes, the bf16 decode shapes, then the norms and softmax
-  # in f32. One run per op, each cut off after PREFILL_OP_SECONDS /
-  # DECODE_OP_SECONDS (a device command has 10 minutes), so a slow op cannot
-  # starve the rest; what was recorded stays, and a rerun with the same
-  # session (FOUNDRY_BENCH_WORK) resumes.
+  # in f32. One run per op, each cut off after PREFILL_CASE_SECONDS /
+  # DECODE_CASE_SECONDS per case (`foundry run --list-cases` counts them; a
+  # run takes its cases one after another, so a cutoff leaves the last ones
+  # empty) but at least PREFILL_OP_SECONDS / DECODE_OP_SECONDS: a slow op
+  # cannot starve the rest; what was recorded stays, and a rerun with the
+  # same session (FOUNDRY_BENCH_WORK) resumes.
   np=${3:-24}
   nd=${4:-12}
   need_int N_PREFILL "$np"
@@ -43,11 +45,15 @@ search)
   ops=$($foundry list --json | python3 -c "import json,sys; print(' '.join(o['name'] for o in json.load(sys.stdin) if o['templates'].get('cuda')))")
   for regime in $regimes; do
     case $regime in
-    prefill) n=$np secs=${PREFILL_OP_SECONDS:-25} ;;
-    decode) n=$nd secs=${DECODE_OP_SECONDS:-15} ;;
+    prefill) n=$np floor=${PREFILL_OP_SECONDS:-16} per_case=${PREFILL_CASE_SECONDS:-4} ;;
+    decode) n=$nd floor=${DECODE_OP_SECONDS:-8} per_case=${DECODE_CASE_SECONDS:-2} ;;
     *) bench_fail "SEARCH_REGIMES: unknown regime $regime (prefill, decode)" ;;
     esac
+    need_int PREFILL_CASE_SECONDS/DECODE_CASE_SECONDS "$per_case"
     for op in $ops; do
+      cases=$("$foundry" run --backend cuda --compile-only --arch sm_90 --ops "$op" --n-per-case "$n" --dtypes bf16 \
+        --shapes "$regime" --list-cases | wc -l)
+      secs=$((cases * per_case > floor ? cases * per_case : floor))
       foundry_step timeout "$secs" "$foundry" run --backend cuda --ops "$op" --n-per-case "$n" --dtypes bf16 --shapes "$regime" \
         --session-dir "$work/search" | tail -2
     done

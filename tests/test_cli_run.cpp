@@ -15,6 +15,29 @@
 
 using namespace foundry_test;
 
+TEST(RunCases, ListCasesPrintsEveryCaseWithItsBudgetAndRecordsNothing) {
+  const auto d = scratch_dir("s") / "session";
+  auto r = foundry_cmd({"run", "--ops", "rmsnorm", "dropout", "--dtypes", "f32", "--shapes", "prefill", "--n-per-case", "3",
+                        "--list-cases", "--session-dir", d.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, int> per_op;
+  std::set<std::string> seen;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    const auto c = nlohmann::json::parse(line);
+    ++per_op[c.at("op").get<std::string>()];
+    EXPECT_EQ(c.at("dtype"), "f32") << line;
+    EXPECT_EQ(c.at("regime"), "prefill") << line;
+    EXPECT_EQ(c.at("budget"), 3) << line;
+    EXPECT_TRUE(seen.insert(c.at("op").dump() + c.at("shape").dump() + c.at("params").dump()).second) << "twice: " << line;
+  }
+  // rmsnorm: one prefill shape x eps {1e-5, 1e-6}; dropout: p {0.1, 0.5, 0.9} x four seeds.
+  EXPECT_EQ(per_op, (std::map<std::string, int>{{"dropout", 12}, {"rmsnorm", 2}})) << r.output;
+  EXPECT_FALSE(fs::exists(d)) << "nothing is recorded";
+  // A bad selector is still an error.
+  EXPECT_NE(foundry_cmd({"run", "--ops", "nosuchop", "--list-cases"}).exit_code, 0);
+}
+
 TEST(RunFaults, EveryFaultIsRecordedWithItsStatusAndTheRunGoesOn) {
   auto d = scratch_dir("s");
   std::vector<std::string> args{"run", "--templates", kFixtureTemplates, "--ops", "rmsnorm", "-n", "8",

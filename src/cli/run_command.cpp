@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include "backends/backend.hpp"
 #include "backends/backend_table.hpp"
@@ -32,6 +33,7 @@ struct RunOptions {
   std::vector<std::string> shape, params;  // NAME=VALUE case selectors
   double bench_timeout = 30;
   bool no_flush = false;
+  bool list_cases = false;
 };
 
 std::string default_session_dir() {
@@ -75,6 +77,15 @@ int run_main(RunOptions& o, const CLI::App& sub) {
   for (const auto& d : o.dtypes) cfg.dtypes.push_back(*parse_dtype(d));
   cfg.progress_tty = isatty(2);
   cfg.command_line = invocation();
+  if (o.list_cases) {
+    for (const auto& c : planned_cases(cfg))
+      std::cout << nlohmann::json{{"op", c.spec.op},         {"dtype", to_string(c.spec.dtype)},
+                                  {"regime", to_string(c.spec.regime)}, {"shape", c.spec.shape},
+                                  {"params", c.spec.params}, {"budget", c.budget}}
+                       .dump()
+                << "\n";
+    return 0;
+  }
   RunSummary s = run(cfg);
   std::vector<std::string> st;
   for (const auto& [k, v] : s.by_status) st.push_back(fmt::format("{}={}", k, v));
@@ -185,6 +196,9 @@ Command run_command() {
             sub.add_flag("--host-checks", cfg.host_checks,
                          "cuda: copy outputs back and check them on the host, also where the GPU would check them");
             sub.add_flag("--no-flush", o->no_flush, "do not evict the cache between timed runs");
+            sub.add_flag("--list-cases", o->list_cases,
+                         "print the cases the run would cover, one JSON line each (op, dtype, regime, shape, params, "
+                         "budget), and stop: nothing is compiled, run or recorded");
             sub.add_option("--inject-faults", cfg.inject_faults,
                            "share of proposals (0..1) that also get a deliberately broken twin (compile error or an unwritten "
                            "last block), recorded with strategy \"injected\" and never told to the strategy (0)")

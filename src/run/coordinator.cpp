@@ -59,6 +59,19 @@ RunServices backend_services(const RunConfig& cfg) {
 
 RunSummary run(const RunConfig& cfg) { return Coordinator(cfg, backend_services(cfg)).run(); }
 
+std::vector<ScheduledCase> planned_cases(const RunConfig& cfg) {
+  Coordinator c(cfg, backend_services(cfg));
+  c.select();
+  return c.cases();
+}
+
+std::vector<ScheduledCase> Coordinator::cases() const {
+  std::vector<ScheduledCase> out;
+  for (const auto& s : ops_)
+    for (const auto& cs : s.cases) out.push_back(cs->scheduled());
+  return out;
+}
+
 Coordinator::Coordinator(RunConfig cfg, RunServices services) : cfg_(std::move(cfg)), svc_(std::move(services)) {}
 
 Coordinator::~Coordinator() = default;

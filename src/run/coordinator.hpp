@@ -71,6 +71,8 @@ class Coordinator {
 
   // The steps, in the order run() takes them.
   void select();
+  // The cases select() chose, op by op in schedule order, with their budgets.
+  std::vector<ScheduledCase> cases() const;
   void open_session();
   std::vector<Planned> ask();
   Planned materialise(CaseSearch& search, const Proposal& p) const;
@@ -140,5 +142,8 @@ class Coordinator {
 // Builds the backend's services and runs the loop. Throws std::invalid_argument
 // / std::runtime_error with a message naming the bad op, flag, file or directory.
 RunSummary run(const RunConfig& cfg);
+// The cases such a run would cover (its select() step alone): nothing is
+// compiled, run or written.
+std::vector<ScheduledCase> planned_cases(const RunConfig& cfg);
 
 }  // namespace foundry
