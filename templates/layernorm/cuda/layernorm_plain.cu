@@ -17,9 +17,13 @@ __device__ __forceinline__ void kernel(const T* FOUNDRY_RESTRICT x, const T* FOU
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const T* xr = x + r * cols;
     T* yr = y + r * cols;
+    // The mean relative to the row's first element: a constant row sums to
+    // exactly 0, so its mean is exact and y is beta (sum/cols is a few ulps
+    // off, and 1/sqrt(eps) magnifies that past f32's tolerance).
+    const float x0 = to_f(xr[0]);
     float s = 0.0f;
-    for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) s += to_f(xr[c]);
-    const float mean = block_sum(s) / (float)cols;
+    for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) s += to_f(xr[c]) - x0;
+    const float mean = x0 + block_sum(s) / (float)cols;
     float ss = 0.0f;
     for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
       const float d = to_f(xr[c]) - mean;

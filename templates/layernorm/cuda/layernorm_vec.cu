@@ -78,27 +78,31 @@ static __device__ __forceinline__ void ln_rows(const T* x, const T* gamma, const
     const T* xr = x + (active ? r : 0) * cols;
     T* yr = y + (active ? r : 0) * cols;
     float v[kItems][kVec];
+    // The mean relative to the row's first element (columns past the row read
+    // as it and add exactly 0): a constant row's mean is exact, so y is beta
+    // (sum/cols is a few ulps off, and 1/sqrt(eps) magnifies that past f32's tolerance).
+    const float x0 = active ? to_f(xr[0]) : 0.0f;
     if (cols <= kCap) {  // whole row in registers: one read, one write
-      rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, 0, cols, t, active, v, 0.0f);
+      rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, 0, cols, t, active, v, x0);
       float s = 0.0f;
 #pragma unroll
       for (int i = 0; i < kItems; ++i)
 #pragma unroll
-        for (int e = 0; e < kVec; ++e) s += v[i][e];
-      const float mean = rowgroup_reduce<kTpr, false>(s, red) / (float)cols;
+        for (int e = 0; e < kVec; ++e) s += v[i][e] - x0;
+      const float mean = x0 + rowgroup_reduce<kTpr, false>(s, red) / (float)cols;
       const float var = rowgroup_reduce<kTpr, false>(dev_squares<ALIGNED>(v, 0, cols, t, mean), red) / (float)cols;
       const float inv = 1.0f / sqrtf(var + eps);
       store_items<ALIGNED>(gamma, beta, yr, 0, cols, t, active, v, mean, inv);
     } else {  // row too long for the registers: sum, squared deviations, write, each re-reading x
       float s = 0.0f;
       for (int64_t base = 0; base < cols; base += kCap) {
-        rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, 0.0f);
+        rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, x0);
 #pragma unroll
         for (int i = 0; i < kItems; ++i)
 #pragma unroll
-          for (int e = 0; e < kVec; ++e) s += v[i][e];
+          for (int e = 0; e < kVec; ++e) s += v[i][e] - x0;
       }
-      const float mean = rowgroup_reduce<kTpr, false>(s, red) / (float)cols;
+      const float mean = x0 + rowgroup_reduce<kTpr, false>(s, red) / (float)cols;
       float ss = 0.0f;
       for (int64_t base = 0; base < cols; base += kCap) {
         rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, 0.0f);
