@@ -20,6 +20,9 @@ class EvalChannel {
   virtual ~EvalChannel() = default;
   // Never throws for a fault of the variant: crashes and hangs come back as statuses.
   virtual EvalResult evaluate(const EvalRequest& req, const WorkerLimits& limits) = 0;
+  // Gets ready for the first request now (a worker process: started, its
+  // device context created while the coordinator compiles). Optional.
+  virtual void prepare(const WorkerLimits& /*limits*/) {}
 };
 
 }  // namespace foundry

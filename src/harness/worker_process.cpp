@@ -114,15 +114,18 @@ bool limit_explains_death(int sig, const std::optional<WorkerDeath>& died, const
 
 }  // namespace
 
+void WorkerProcess::prepare(const WorkerLimits& limits) {
+  if (pid_ > 0) return;
+  // Before the first kernel runs: whether its workers are guarded, never silently.
+  static std::once_flag said;
+  if (backend_row(backend_).guard_workers)
+    std::call_once(said, [&] { std::cerr << (isatty(2) ? "\r\033[K" : "") << guard_line(limits) << std::flush; });
+  start(limits.guard && backend_row(backend_).guard_workers);
+}
+
 EvalResult WorkerProcess::evaluate(const EvalRequest& req, const WorkerLimits& limits) {
   const bool guarded = limits.guard && backend_row(backend_).guard_workers;
-  if (pid_ <= 0) {
-    // Before the first kernel runs: whether its workers are guarded, never silently.
-    static std::once_flag said;
-    if (backend_row(backend_).guard_workers)
-      std::call_once(said, [&] { std::cerr << (isatty(2) ? "\r\033[K" : "") << guard_line(limits) << std::flush; });
-    start(guarded);
-  }
+  prepare(limits);
   EvalResult res;
   GuardLimits g;
   // A guarded worker's soft limits for this candidate, set from outside: the

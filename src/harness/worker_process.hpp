@@ -22,6 +22,8 @@ class WorkerProcess final : public EvalChannel {
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
   EvalResult evaluate(const EvalRequest& req, const WorkerLimits& limits) override;
+  // Starts the worker unless it runs (evaluate starts it otherwise).
+  void prepare(const WorkerLimits& limits) override;
   int restarts() const { return restarts_; }
   // Closes the worker's input and waits up to `timeout_s` for it to exit
   // (killed after); returns its wait status, or -1 when none was running.

@@ -588,6 +588,8 @@ RunSummary Coordinator::run() {
   if (!cfg_.compile_only)
     for (int device : svc_.backend->worker_devices(cfg_.workers, cfg_.workers_given))
       channels_.push_back(svc_.make_channel(device));
+  // Workers start now: a cuda worker creates its device context while the first variants compile.
+  for (auto& ch : channels_) ch->prepare(cfg_.limits);
 
   tell();  // outcomes caught up while restoring
   for (;;) {
