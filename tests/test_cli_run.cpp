@@ -38,6 +38,42 @@ TEST(RunCases, ListCasesPrintsEveryCaseWithItsBudgetAndRecordsNothing) {
   EXPECT_NE(foundry_cmd({"run", "--ops", "nosuchop", "--list-cases"}).exit_code, 0);
 }
 
+TEST(RunRefCache, ASecondRunOnTheSameCaseReadsTheKeptInputsAndReferencesAndJudgesAlike) {
+  // One bf16 prefill case (4096 x 4096, one test: about 200 MB kept), twice.
+  const auto d = scratch_dir("s");
+  auto args = [&](const std::string& session) {
+    return std::vector<std::string>{"run", "--ops", "rmsnorm", "--dtypes", "bf16", "--shapes", "prefill", "--param",
+                                    "eps=1e-05", "-n", "1", "--correctness-tests", "1", "--confirm", "0", "--repeats", "5",
+                                    "--no-worker-guard", "--ref-cache-gib", "1", "--cache-dir", (d / "cache").string(),
+                                    "--session-dir", (d / session).string()};
+  };
+  auto r = foundry_cmd(args("a"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const fs::path refs = d / "cache" / "cpu" / "references";
+  std::vector<fs::path> entries;
+  for (const auto& e : fs::directory_iterator(refs)) entries.push_back(e.path());
+  ASSERT_EQ(entries.size(), 1u) << "one test of one case, written before the run ended";
+  EXPECT_EQ(entries[0].extension(), ".bin");
+  const auto long_ago = fs::file_time_type::clock::now() - std::chrono::hours(24 * 365);
+  fs::last_write_time(entries[0], long_ago);
+  r = foundry_cmd(args("b"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_GT(fs::last_write_time(entries[0]), long_ago + std::chrono::hours(24)) << "read by the second run";
+  const auto a = read_records(d / "a"), b = read_records(d / "b");
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(a[0]["id"], b[0]["id"]) << "the same variant";
+  EXPECT_EQ(a[0]["status"], "ok");
+  EXPECT_EQ(a[0]["correctness"], b[0]["correctness"]) << "the same inputs and references give the same errors, bit for bit";
+  // Guarded workers may not write files: nothing is kept for them.
+  auto guarded = args("c");
+  guarded.erase(std::find(guarded.begin(), guarded.end(), "--no-worker-guard"));
+  fs::remove_all(refs);
+  r = foundry_cmd(guarded);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_FALSE(fs::exists(refs));
+}
+
 TEST(RunFaults, EveryFaultIsRecordedWithItsStatusAndTheRunGoesOn) {
   auto d = scratch_dir("s");
   std::vector<std::string> args{"run", "--templates", kFixtureTemplates, "--ops", "rmsnorm", "-n", "8",

@@ -187,6 +187,11 @@ Command run_command() {
             sub.add_option("--arch", cfg.arch, "cuda: GPU architecture to compile for, e.g. sm_90 (default: the GPU's)");
             sub.add_option("--confirm", cfg.confirm_top,
                            "after the run, check the best N trusted variants of each case again on fresh seeds (1; 0: none)");
+            sub.add_option("--ref-cache-gib", cfg.ref_cache_gib,
+                           "inputs and float64 references of large cases (16 MiB and more) kept under the cache directory "
+                           "for later runs on the same cases, at most this many GiB, oldest dropped first (0: none); "
+                           "not with guarded cpu workers")
+                ->check(CLI::Range(0.0, 1e6));
             sub.add_option("--confirm-repeats", cfg.confirm_repeats,
                            "runs of each test of a confirmed variant on the same inputs; one that writes other bits than "
                            "the first is labelled nondeterministic (3; 1: none)")

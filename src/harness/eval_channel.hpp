@@ -23,6 +23,9 @@ class EvalChannel {
   // Gets ready for the first request now (a worker process: started, its
   // device context created while the coordinator compiles). Optional.
   virtual void prepare(const WorkerLimits& /*limits*/) {}
+  // Lets the worker finish what it is writing and exit, killed after
+  // `timeout_s` (otherwise a run ends by killing its workers). Optional.
+  virtual void end(double /*timeout_s*/) {}
 };
 
 }  // namespace foundry

@@ -5,7 +5,10 @@
 #include <chrono>
 #include <exception>
 #include <filesystem>
+#include <future>
 #include <limits>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -14,6 +17,7 @@
 
 #include "backends/backend_table.hpp"
 #include "core/hash.hpp"
+#include "harness/reference_cache.hpp"
 #include "ops/registry.hpp"
 
 namespace foundry {
@@ -35,6 +39,10 @@ struct Evaluator::CaseData {
   std::vector<std::vector<std::vector<double>>> refs;     // reference per test
   std::vector<std::vector<Tolerance>> tols;               // per test, per written buffer (scaled; in-place checks only)
   std::vector<HostBuffer> work;                           // what the kernel reads and writes
+  std::vector<std::future<void>> writes;                  // reference-cache entries being written (joined first)
+  ~CaseData() {
+    for (auto& w : writes) w.wait();
+  }
 };
 
 Evaluator::Evaluator(std::function<void(const std::string&)> phase, const std::string& backend)
@@ -45,7 +53,8 @@ Evaluator::~Evaluator() = default;
 Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
   // Candidates sharing (op, dtype, shape, params, seed, tests) share inputs and reference.
   json key = to_json(req);
-  for (const char* k : {"artifact", "grid", "threads", "smem", "bench", "checker", "host_checks", "check_only", "repeats"})
+  for (const char* k : {"artifact", "grid", "threads", "smem", "bench", "checker", "host_checks", "check_only", "repeats",
+                        "ref_cache", "ref_cache_bytes"})
     key.erase(k);
   std::string k = key.dump();
   if (case_ && k == case_key_) return *case_;
@@ -61,13 +70,34 @@ Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
   d->tols.resize(n);
   // Tests are independent: their inputs and float64 references are built side
   // by side (at GPU prefill sizes each takes seconds on one core).
+  std::optional<ReferenceCache> cache;
+  if (!req.ref_cache.empty() && req.ref_cache_bytes > 0) cache.emplace(req.ref_cache, req.ref_cache_bytes);
+  static const std::string build_id = ReferenceCache::this_build();
+  std::mutex writes_mu;
   auto build = [&](std::size_t t) {
     Case c{req.op, req.dtype, req.shape, req.params, test_seed(req.seed, static_cast<int>(t)), static_cast<int>(t)};
     auto bufs = op.allocate(c);
-    op.generate(c, bufs);
-    d->refs[t] = op.reference(c, bufs);
+    std::size_t values = 0;
+    for (std::size_t b = 0; b < op.buffers.size(); ++b)
+      if (op.buffers[b].role != Role::in) values += bufs[b].numel();
+    const bool cached = cache && cache->worth(bufs, values);
+    const std::string key = cached ? ReferenceCache::key(c, build_id) : "";
+    const bool hit = cached && cache->load(key, bufs, d->refs[t]);
+    if (!hit) {
+      op.generate(c, bufs);
+      d->refs[t] = op.reference(c, bufs);
+    }
     d->pristine[t] = std::move(bufs);
     d->cases[t] = std::move(c);
+    if (cached && !hit) {  // written while the case is checked and timed; the case waits for it before it goes
+      std::lock_guard lk(writes_mu);
+      d->writes.push_back(std::async(std::launch::async, [c = *cache, key, &bufs = d->pristine[t], &refs = d->refs[t]] {
+        try {
+          c.store(key, bufs, refs);
+        } catch (...) {
+        }
+      }));
+    }
   };
   std::vector<std::exception_ptr> errors(n);
   std::vector<std::thread> threads;

@@ -39,6 +39,10 @@ struct EvalRequest {
   // write the same bits as the first (the confirm pass's repeat check: a race
   // or an accumulation order that changes between runs shows here).
   int repeats = 1;
+  // Where large cases' inputs and references are kept between runs, and at
+  // most how many bytes (harness/reference_cache.hpp); empty: not kept.
+  std::string ref_cache;
+  uint64_t ref_cache_bytes = 0;
 };
 
 struct EvalResult {

@@ -24,6 +24,7 @@ class WorkerProcess final : public EvalChannel {
   EvalResult evaluate(const EvalRequest& req, const WorkerLimits& limits) override;
   // Starts the worker unless it runs (evaluate starts it otherwise).
   void prepare(const WorkerLimits& limits) override;
+  void end(double timeout_s) override { finish(timeout_s); }
   int restarts() const { return restarts_; }
   // Closes the worker's input and waits up to `timeout_s` for it to exit
   // (killed after); returns its wait status, or -1 when none was running.

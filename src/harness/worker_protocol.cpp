@@ -26,6 +26,8 @@ json to_json(const EvalRequest& r) {
           {"host_checks", r.host_checks},
           {"check_only", r.check_only},
           {"repeats", r.repeats},
+          {"ref_cache", r.ref_cache},
+          {"ref_cache_bytes", r.ref_cache_bytes},
           {"bench",
            {{"warmup", r.bench.warmup},
             {"min_repeats", r.bench.min_repeats},
@@ -54,6 +56,8 @@ EvalRequest eval_request_from_json(const json& j) {
   r.host_checks = j.value("host_checks", false);
   r.check_only = j.value("check_only", false);
   r.repeats = j.contains("repeats") ? json_get<int>(j["repeats"]) : 1;
+  r.ref_cache = j.value("ref_cache", "");
+  r.ref_cache_bytes = j.contains("ref_cache_bytes") ? json_get<uint64_t>(j["ref_cache_bytes"]) : 0;
   const auto& b = j.at("bench");
   r.bench.warmup = json_get<int>(b.at("warmup"));
   r.bench.min_repeats = json_get<int>(b.at("min_repeats"));

@@ -480,6 +480,12 @@ EvalRequest Coordinator::eval_request(const std::string& op, DType dtype, const 
   req.bench = cfg_.bench;
   req.checker = checker_;
   req.host_checks = cfg_.host_checks;
+  // Not for guarded workers: their filter refuses file writes.
+  if (cfg_.ref_cache_gib > 0 && !cfg_.cache_root.empty() &&
+      !(cfg_.limits.guard && backend_row(svc_.backend->name()).guard_workers)) {
+    req.ref_cache = (cfg_.cache_root / svc_.backend->name() / "references").string();
+    req.ref_cache_bytes = static_cast<uint64_t>(cfg_.ref_cache_gib * static_cast<double>(uint64_t{1} << 30));
+  }
   return req;
 }
 
@@ -611,6 +617,9 @@ RunSummary Coordinator::run() {
   progress_->finish();
   summary_.total_s = progress_->seconds();
   if (!stop_) confirm();
+  // Reference-cache entries still being written are finished, not lost.
+  if (cfg_.ref_cache_gib > 0)
+    for (auto& ch : channels_) ch->end(120);
   summary_.stage = stage_;
   for (const auto& s : ops_)
     for (const auto& cs : s.cases) {

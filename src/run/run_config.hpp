@@ -46,6 +46,7 @@ struct RunConfig {
   std::string cxx;
   int correctness_tests = 3;
   int confirm_top = 1;    // --confirm: best variants per case checked again on fresh seeds after the run
+  double ref_cache_gib = 0;  // --ref-cache-gib: large cases' inputs and references kept between runs (0: not)
   int confirm_repeats = 3;  // --confirm-repeats: ... and run this often on the same inputs (1: not)
   bool sanitize = false;  // --sanitize: ... and under the backend's sanitizer tools
   BenchConfig bench;

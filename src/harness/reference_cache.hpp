@@ -1,0 +1,54 @@
+// The reference cache: a large case's generated buffers and float64
+// references, kept on disk between runs so the next run on the same case
+// (same op, dtype, shape, params, test seed and index) reads them instead of
+// building them again (at GPU prefill sizes that takes seconds per case).
+// Entries are keyed by the worker's own executable too (its size and mtime),
+// so a rebuilt foundry, whose generators or references may differ, never
+// reads an older build's entries. An entry whose sizes do not match what the
+// op allocates is removed and built again. The directory is kept under a
+// byte cap, oldest entries dropped first; a read refreshes an entry's age.
+// An entry is written while its case is checked and timed: it competes with
+// them for the host (on a 2-core machine, rmsnorm f32 prefill, two cases: a
+// first run 3.3 -> 5.4 s, a later one 3.3 -> 2.2 s), so it is opt-in
+// (`foundry run --ref-cache-gib G`). A run ends by killing its workers: an
+// entry not yet written then is dropped, its temporary file removed later.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/buffer.hpp"
+#include "ops/op_contract.hpp"
+
+namespace foundry {
+
+class ReferenceCache {
+ public:
+  // Entries go under `dir`, at most `max_bytes` in all; cases whose buffers
+  // and references together are smaller than `min_bytes` are never cached.
+  ReferenceCache(std::filesystem::path dir, uint64_t max_bytes, uint64_t min_bytes = uint64_t{16} << 20);
+
+  // Whether a case of this size is worth an entry.
+  bool worth(const std::vector<HostBuffer>& bufs, std::size_t reference_values) const;
+  static std::string key(const Case& c, const std::string& build_id);
+  // The running executable's identity (path, size, mtime), for keys.
+  static std::string this_build();
+
+  // Fills `bufs` (as the op allocated them for the case) and `refs` from the
+  // entry; false when there is none that fits (a bad one is removed).
+  bool load(const std::string& key, std::vector<HostBuffer>& bufs, std::vector<std::vector<double>>& refs) const;
+  // Writes the entry (a temporary file renamed into place), then drops the
+  // oldest entries beyond the cap. Best effort: a failure leaves no entry.
+  void store(const std::string& key, const std::vector<HostBuffer>& bufs,
+             const std::vector<std::vector<double>>& refs) const;
+
+ private:
+  std::filesystem::path path_of(const std::string& key) const;
+  void trim(const std::filesystem::path& keep) const;
+  std::filesystem::path dir_;
+  uint64_t max_bytes_;
+  uint64_t min_bytes_;
+};
+
+}  // namespace foundry
