@@ -84,16 +84,18 @@ Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
     const std::string key = cached ? ReferenceCache::key(c, build_id) : "";
     const bool hit = cached && cache->load(key, bufs, d->refs[t]);
     if (!hit) {
+      if (cached) bufs = op.allocate(c);  // a failed read may have filled some of them
       op.generate(c, bufs);
       d->refs[t] = op.reference(c, bufs);
     }
     d->pristine[t] = std::move(bufs);
     d->cases[t] = std::move(c);
     if (cached && !hit) {  // written while the case is checked and timed; the case waits for it before it goes
+      const uint64_t sum = ReferenceCache::checksum(d->pristine[t], d->refs[t]);  // before any kernel runs
       std::lock_guard lk(writes_mu);
-      d->writes.push_back(std::async(std::launch::async, [c = *cache, key, &bufs = d->pristine[t], &refs = d->refs[t]] {
+      d->writes.push_back(std::async(std::launch::async, [c = *cache, key, sum, &bufs = d->pristine[t], &refs = d->refs[t]] {
         try {
-          c.store(key, bufs, refs);
+          c.store(key, bufs, refs, sum);
         } catch (...) {
         }
       }));

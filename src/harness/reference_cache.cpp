@@ -18,7 +18,21 @@ namespace foundry {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr char kMagic[8] = {'F', 'N', 'D', 'R', 'R', 'E', 'F', '1'};
+constexpr char kMagic[8] = {'F', 'N', 'D', 'R', 'R', 'E', 'F', '2'};
+
+// 64-bit words (the tail zero-padded), each mixed with its position.
+uint64_t mix_bytes(uint64_t h, const void* p, std::size_t n) {
+  const auto* b = static_cast<const unsigned char*>(p);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, b + i, 8);
+    h = (h ^ (w + i)) * 0x100000001b3ull;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, b + i, n - i);
+  return (h ^ (tail + n)) * 0x100000001b3ull;
+}
 
 bool read_u64(std::ifstream& in, uint64_t& v) { return static_cast<bool>(in.read(reinterpret_cast<char*>(&v), sizeof v)); }
 void write_u64(std::ofstream& out, uint64_t v) { out.write(reinterpret_cast<const char*>(&v), sizeof v); }
@@ -31,6 +45,13 @@ bool ReferenceCache::worth(const std::vector<HostBuffer>& bufs, std::size_t refe
   uint64_t bytes = reference_values * sizeof(double);
   for (const auto& b : bufs) bytes += b.bytes();
   return bytes >= min_bytes_ && bytes <= max_bytes_;
+}
+
+uint64_t ReferenceCache::checksum(const std::vector<HostBuffer>& bufs, const std::vector<std::vector<double>>& refs) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const auto& b : bufs) h = mix_bytes(h, b.data(), b.bytes());
+  for (const auto& r : refs) h = mix_bytes(h, r.data(), r.size() * sizeof(double));
+  return h;
 }
 
 std::string ReferenceCache::key(const Case& c, const std::string& build_id) {
@@ -64,8 +85,11 @@ bool ReferenceCache::load(const std::string& key, std::vector<HostBuffer>& bufs,
   };
   char magic[8];
   uint64_t n = 0;
-  if (!in.read(magic, 8) || std::memcmp(magic, kMagic, 8) != 0 || !read_u64(in, n) || n != bufs.size()) return bad();
-  uint64_t expected = 8 + 8 + 8 * n + 8;
+  uint64_t sum = 0;
+  if (!in.read(magic, 8) || std::memcmp(magic, kMagic, 8) != 0 || !read_u64(in, sum) || !read_u64(in, n) ||
+      n != bufs.size())
+    return bad();
+  uint64_t expected = 8 + 8 + 8 + 8 * n + 8;
   for (const auto& b : bufs) {
     uint64_t bytes = 0;
     if (!read_u64(in, bytes) || bytes != b.bytes()) return bad();
@@ -88,12 +112,13 @@ bool ReferenceCache::load(const std::string& key, std::vector<HostBuffer>& bufs,
     if (counts[r] && !in.read(reinterpret_cast<char*>(refs[r].data()), static_cast<std::streamsize>(counts[r] * sizeof(double))))
       return bad();
   }
+  if (checksum(bufs, refs) != sum) return bad();  // changed after it was built: not these contents
   fs::last_write_time(p, fs::file_time_type::clock::now(), ec);  // recently used: dropped last
   return true;
 }
 
 void ReferenceCache::store(const std::string& key, const std::vector<HostBuffer>& bufs,
-                           const std::vector<std::vector<double>>& refs) const {
+                           const std::vector<std::vector<double>>& refs, uint64_t sum) const {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   const fs::path p = path_of(key);
@@ -101,6 +126,7 @@ void ReferenceCache::store(const std::string& key, const std::vector<HostBuffer>
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(kMagic, 8);
+    write_u64(out, sum);
     write_u64(out, bufs.size());
     for (const auto& b : bufs) write_u64(out, b.bytes());
     write_u64(out, refs.size());

@@ -7,9 +7,13 @@
 // reads an older build's entries. An entry whose sizes do not match what the
 // op allocates is removed and built again. The directory is kept under a
 // byte cap, oldest entries dropped first; a read refreshes an entry's age.
+// Each entry carries a checksum of its contents taken when they were built,
+// before any kernel ran in the worker, and a read verifies it: what a kernel
+// changes in memory while the entry is written is not read back by a later
+// run (a cpu kernel shares the worker's address space).
 // An entry is written while its case is checked and timed: it competes with
 // them for the host (on a 2-core machine, rmsnorm f32 prefill, two cases: a
-// first run 3.3 -> 5.4 s, a later one 3.3 -> 2.2 s), so it is opt-in
+// first run 3.4-3.5 -> 4.3-5.8 s, a later one -> 2.4 s), so it is opt-in
 // (`foundry run --ref-cache-gib G`). A run ends by killing its workers: an
 // entry not yet written then is dropped, its temporary file removed later.
 #pragma once
@@ -35,13 +39,18 @@ class ReferenceCache {
   // The running executable's identity (path, size, mtime), for keys.
   static std::string this_build();
 
+  // Of the buffers' bytes and the references' values, in order.
+  static uint64_t checksum(const std::vector<HostBuffer>& bufs, const std::vector<std::vector<double>>& refs);
+
   // Fills `bufs` (as the op allocated them for the case) and `refs` from the
-  // entry; false when there is none that fits (a bad one is removed).
+  // entry; false when there is none that fits or its checksum fails (a bad
+  // one is removed).
   bool load(const std::string& key, std::vector<HostBuffer>& bufs, std::vector<std::vector<double>>& refs) const;
-  // Writes the entry (a temporary file renamed into place), then drops the
-  // oldest entries beyond the cap. Best effort: a failure leaves no entry.
-  void store(const std::string& key, const std::vector<HostBuffer>& bufs,
-             const std::vector<std::vector<double>>& refs) const;
+  // Writes the entry with `sum` (checksum() of the contents when built): a
+  // temporary file renamed into place, then the oldest entries beyond the cap
+  // dropped. Best effort: a failure leaves no entry.
+  void store(const std::string& key, const std::vector<HostBuffer>& bufs, const std::vector<std::vector<double>>& refs,
+             uint64_t sum) const;
 
  private:
   std::filesystem::path path_of(const std::string& key) const;

@@ -47,7 +47,7 @@ TEST(ReferenceCache, AnEntryReadsBackBitForBitAndOnlyForItsOwnCase) {
   const Case c = rmsnorm_case(7, 1);
   const Built fresh = build(c);
   const std::string key = ReferenceCache::key(c, "build A");
-  cache.store(key, fresh.bufs, fresh.refs);
+  cache.store(key, fresh.bufs, fresh.refs, ReferenceCache::checksum(fresh.bufs, fresh.refs));
 
   Built back{Registry::instance().get("rmsnorm").allocate(c), {}};
   ASSERT_TRUE(cache.load(key, back.bufs, back.refs));
@@ -76,7 +76,7 @@ TEST(ReferenceCache, ATornOrForeignEntryIsRemovedNotRead) {
   const Case c = rmsnorm_case(3, 0);
   const Built fresh = build(c);
   const std::string key = ReferenceCache::key(c, "b");
-  cache.store(key, fresh.bufs, fresh.refs);
+  cache.store(key, fresh.bufs, fresh.refs, ReferenceCache::checksum(fresh.bufs, fresh.refs));
   const fs::path p = dir / (key + ".bin");
   ASSERT_TRUE(fs::exists(p));
   fs::resize_file(p, fs::file_size(p) - 8);  // torn
@@ -84,12 +84,33 @@ TEST(ReferenceCache, ATornOrForeignEntryIsRemovedNotRead) {
   EXPECT_FALSE(cache.load(key, back.bufs, back.refs));
   EXPECT_FALSE(fs::exists(p));
   // Buffers of another size (the op allocates differently now): not this entry.
-  cache.store(key, fresh.bufs, fresh.refs);
+  cache.store(key, fresh.bufs, fresh.refs, ReferenceCache::checksum(fresh.bufs, fresh.refs));
   Built wider{Registry::instance().get("rmsnorm").allocate(Case{"rmsnorm", DType::f32, {{"rows", 64}, {"cols", 2048}}, {{"eps", 1e-5}}, 3, 0}), {}};
   EXPECT_FALSE(cache.load(key, wider.bufs, wider.refs));
   EXPECT_FALSE(fs::exists(p));
   // Not an entry at all.
   std::ofstream(p) << "not a reference";
+  EXPECT_FALSE(cache.load(key, back.bufs, back.refs));
+  // Contents changed after the checksum was taken (as a kernel in the same
+  // process could while the entry is written): written, but never read back.
+  Built changed = build(c);
+  const uint64_t sum = ReferenceCache::checksum(changed.bufs, changed.refs);
+  changed.refs[0][17] += 1.0;
+  cache.store(key, changed.bufs, changed.refs, sum);
+  ASSERT_TRUE(fs::exists(p));
+  EXPECT_FALSE(cache.load(key, back.bufs, back.refs));
+  EXPECT_FALSE(fs::exists(p));
+  // A flipped bit in the file: the same.
+  cache.store(key, fresh.bufs, fresh.refs, ReferenceCache::checksum(fresh.bufs, fresh.refs));
+  {
+    std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-100, std::ios::end);
+    char ch = 0;
+    f.read(&ch, 1);
+    f.seekp(-100, std::ios::end);
+    ch = static_cast<char>(ch ^ 1);
+    f.write(&ch, 1);
+  }
   EXPECT_FALSE(cache.load(key, back.bufs, back.refs));
 }
 
@@ -99,7 +120,7 @@ TEST(ReferenceCache, TheDirectoryStaysUnderItsCapOldestFirstAndSmallCasesAreNotK
   uint64_t entry = 0;
   {
     const ReferenceCache probe(dir / "probe", uint64_t{1} << 30, 1);
-    probe.store("x", one.bufs, one.refs);
+    probe.store("x", one.bufs, one.refs, ReferenceCache::checksum(one.bufs, one.refs));
     entry = fs::file_size(dir / "probe" / "x.bin");
   }
   const ReferenceCache cache(dir / "c", 2 * entry + entry / 2, 1);  // room for two entries
@@ -109,7 +130,7 @@ TEST(ReferenceCache, TheDirectoryStaysUnderItsCapOldestFirstAndSmallCasesAreNotK
     const Built b = build(c);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // file times can be coarse
     keys.push_back(ReferenceCache::key(c, "b"));
-    cache.store(keys.back(), b.bufs, b.refs);
+    cache.store(keys.back(), b.bufs, b.refs, ReferenceCache::checksum(b.bufs, b.refs));
     if (s == 2) {  // the first is read again: the second is now the oldest
       Built back{Registry::instance().get("rmsnorm").allocate(rmsnorm_case(1, 0)), {}};
       ASSERT_TRUE(cache.load(keys[0], back.bufs, back.refs));

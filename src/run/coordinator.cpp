@@ -165,6 +165,11 @@ void Coordinator::open_session() {
   const Backend& backend = *svc_.backend;
   session_ = std::make_unique<Session>(cfg_.session_dir);
   if (!cfg_.compile_only) checker_ = backend.checker_artifact();
+  // The reference cache, where asked for; not for guarded workers: their filter refuses file writes.
+  if (cfg_.ref_cache_gib > 0 && !cfg_.cache_root.empty() && !(cfg_.limits.guard && backend_row(backend.name()).guard_workers)) {
+    ref_cache_ = (cfg_.cache_root / backend.name() / "references").string();
+    ref_cache_bytes_ = static_cast<uint64_t>(cfg_.ref_cache_gib * static_cast<double>(uint64_t{1} << 30));
+  }
 
   RecordEnv env;
   env.device = backend.device_name();
@@ -480,12 +485,8 @@ EvalRequest Coordinator::eval_request(const std::string& op, DType dtype, const 
   req.bench = cfg_.bench;
   req.checker = checker_;
   req.host_checks = cfg_.host_checks;
-  // Not for guarded workers: their filter refuses file writes.
-  if (cfg_.ref_cache_gib > 0 && !cfg_.cache_root.empty() &&
-      !(cfg_.limits.guard && backend_row(svc_.backend->name()).guard_workers)) {
-    req.ref_cache = (cfg_.cache_root / svc_.backend->name() / "references").string();
-    req.ref_cache_bytes = static_cast<uint64_t>(cfg_.ref_cache_gib * static_cast<double>(uint64_t{1} << 30));
-  }
+  req.ref_cache = ref_cache_;
+  req.ref_cache_bytes = ref_cache_bytes_;
   return req;
 }
 

@@ -126,6 +126,8 @@ class Coordinator {
   nlohmann::json search_state_;
   RecordContext rctx_;
   std::string checker_;  // the backend's worker-side check artifact
+  std::string ref_cache_;        // the reference cache's directory ("": none)
+  uint64_t ref_cache_bytes_ = 0;  // and its cap
   std::vector<std::unique_ptr<EvalChannel>> channels_;
   std::unique_ptr<Progress> progress_;
   RunSummary summary_;
