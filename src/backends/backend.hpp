@@ -72,6 +72,9 @@ class Backend {
   virtual std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body,
                                Entry entry = Entry::every_block) const = 0;
   virtual BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const = 0;
+  // From now on, compile through helper processes of the foundry executable
+  // `exe` where compiles on threads of one process would contend (cuda: NVRTC).
+  virtual void compile_in_processes(const std::string& /*exe*/) {}
 
   // The decisions below default to what a host backend does (the cpu backend's).
 

@@ -11,7 +11,8 @@ namespace foundry::cli {
 const std::vector<Command>& command_table() {
   static const std::vector<Command> table{list_command(),      run_command(),       render_command(),
                                           simulate_command(),  export_kt_command(), report_command(),
-                                          export_command(),    export_sft_command(), worker_command()};
+                                          export_command(),    export_sft_command(), worker_command(),
+                                          nvrtc_worker_command()};
   return table;
 }
 

@@ -28,6 +28,7 @@ Command list_command();
 Command run_command();
 Command render_command();
 Command worker_command();
+Command nvrtc_worker_command();
 Command simulate_command();
 Command export_kt_command();
 Command report_command();

@@ -50,16 +50,49 @@ Evaluator::Evaluator(std::function<void(const std::string&)> phase, const std::s
 
 Evaluator::~Evaluator() = default;
 
-Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
+std::string Evaluator::case_key(const EvalRequest& req) {
   // Candidates sharing (op, dtype, shape, params, seed, tests) share inputs and reference.
   json key = to_json(req);
   for (const char* k : {"artifact", "grid", "threads", "smem", "bench", "checker", "host_checks", "check_only", "repeats",
-                        "ref_cache", "ref_cache_bytes"})
+                        "ref_cache", "ref_cache_bytes", "next"})
     key.erase(k);
-  std::string k = key.dump();
+  return key.dump();
+}
+
+Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
+  std::string k = case_key(req);
   if (case_ && k == case_key_) return *case_;
   case_.reset();
   exec_->new_case();
+  if (pending_.valid() && pending_key_ == k) {
+    case_ = pending_.get();  // built in the background; its failure is this request's
+  } else {
+    if (pending_.valid()) pending_.wait();  // a case not asked for after all: dropped
+    pending_ = {};
+    case_ = build_case(req);
+  }
+  case_key_ = k;
+  return *case_;
+}
+
+void Evaluator::prefetch(const EvalRequest& req) {
+  if (req.next.n_tests <= 0) return;
+  EvalRequest n = req;
+  n.op = req.next.op;
+  n.dtype = req.next.dtype;
+  n.shape = req.next.shape;
+  n.params = req.next.params;
+  n.seed = req.next.seed;
+  n.n_tests = req.next.n_tests;
+  n.next = {};
+  const std::string k = case_key(n);
+  if (k == case_key_ || (pending_.valid() && pending_key_ == k)) return;
+  if (pending_.valid()) pending_.wait();
+  pending_key_ = k;
+  pending_ = std::async(std::launch::async, [n] { return build_case(n); });
+}
+
+std::unique_ptr<Evaluator::CaseData> Evaluator::build_case(const EvalRequest& req) {
   auto d = std::make_unique<CaseData>();
   d->op = &Registry::instance().get(req.op);
   const OpContract& op = *d->op;
@@ -115,9 +148,7 @@ Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
   d->work = op.allocate(d->cases.at(0));
-  case_ = std::move(d);
-  case_key_ = k;
-  return *case_;
+  return d;
 }
 
 namespace {
@@ -203,6 +234,7 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
   auto t = clock::now();
   CaseData& d = case_data(req);
   res.prepare_ms = ms_between(t, clock::now());
+  prefetch(req);
   if (ExecError e = exec_->load(load_spec(req))) return finish(e);
   t = clock::now();
 

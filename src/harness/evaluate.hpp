@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,6 +20,16 @@
 #include "ops/op_contract.hpp"
 
 namespace foundry {
+
+// A case by what its inputs and references depend on.
+struct CaseHint {
+  std::string op;
+  DType dtype = DType::f32;
+  Shape shape;
+  Params params;
+  uint64_t seed = 0;
+  int n_tests = 0;  // 0: no case
+};
 
 struct EvalRequest {
   std::string op;
@@ -43,6 +54,9 @@ struct EvalRequest {
   // most how many bytes (harness/reference_cache.hpp); empty: not kept.
   std::string ref_cache;
   uint64_t ref_cache_bytes = 0;
+  // The case the coordinator will ask for after this one: a worker builds its
+  // inputs and references in the background while this one runs on the device.
+  CaseHint next;
 };
 
 struct EvalResult {
@@ -80,6 +94,10 @@ class Evaluator {
  private:
   struct CaseData;
   CaseData& case_data(const EvalRequest& req);
+  static std::string case_key(const EvalRequest& req);
+  static std::unique_ptr<CaseData> build_case(const EvalRequest& req);
+  // Starts building req.next's case in the background (one at a time).
+  void prefetch(const EvalRequest& req);
   // Test i's outputs against its reference: in place where the executor can,
   // else copied back and compared on the host (with the test's pristine inputs).
   ExecError check(int i, CheckResult& out, EvalResult& res);
@@ -92,6 +110,8 @@ class Evaluator {
   std::unique_ptr<Executor> exec_;
   std::string case_key_;
   std::unique_ptr<CaseData> case_;
+  std::string pending_key_;
+  std::future<std::unique_ptr<CaseData>> pending_;
 };
 
 }  // namespace foundry

@@ -12,7 +12,7 @@ namespace foundry {
 using nlohmann::json;
 
 json to_json(const EvalRequest& r) {
-  return {{"op", r.op},
+  json j = {{"op", r.op},
           {"dtype", to_string(r.dtype)},
           {"shape", r.shape},
           {"params", r.params},
@@ -35,6 +35,10 @@ json to_json(const EvalRequest& r) {
             {"target_rse", r.bench.target_rse},
             {"max_seconds", r.bench.max_seconds},
             {"flush_cache", r.bench.flush_cache}}}};
+  if (r.next.n_tests > 0)
+    j["next"] = {{"op", r.next.op}, {"dtype", to_string(r.next.dtype)}, {"shape", r.next.shape},
+                 {"params", r.next.params}, {"seed", r.next.seed}, {"n_tests", r.next.n_tests}};
+  return j;
 }
 
 EvalRequest eval_request_from_json(const json& j) {
@@ -58,6 +62,18 @@ EvalRequest eval_request_from_json(const json& j) {
   r.repeats = j.contains("repeats") ? json_get<int>(j["repeats"]) : 1;
   r.ref_cache = j.value("ref_cache", "");
   r.ref_cache_bytes = j.contains("ref_cache_bytes") ? json_get<uint64_t>(j["ref_cache_bytes"]) : 0;
+  if (j.contains("next")) {
+    const auto& n = j["next"];
+    r.next.op = n.at("op").get<std::string>();
+    const std::string ndtype = n.at("dtype").get<std::string>();
+    const auto nparsed = parse_dtype(ndtype);
+    if (!nparsed) throw std::runtime_error(fmt::format("next: unknown dtype '{}'", ndtype));
+    r.next.dtype = *nparsed;
+    r.next.shape = json_get_map<Shape>(n.at("shape"));
+    r.next.params = n.at("params").get<Params>();
+    r.next.seed = json_get<uint64_t>(n.at("seed"));
+    r.next.n_tests = json_get<int>(n.at("n_tests"));
+  }
   const auto& b = j.at("bench");
   r.bench.warmup = json_get<int>(b.at("warmup"));
   r.bench.min_repeats = json_get<int>(b.at("min_repeats"));

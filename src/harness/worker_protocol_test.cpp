@@ -95,6 +95,13 @@ TEST(WorkerProtocol, ALineOfTheWrongShapeIsMalformedNeverAnException) {
 TEST(WorkerProtocol, ARequestReadsBackAsSentAndABadOneSaysWhy) {
   const json sent = to_json(sample_request());
   EXPECT_EQ(to_json(parse_worker_request(sent.dump())), sent);
+  EvalRequest with_next = sample_request();
+  with_next.next = {"softmax", DType::f16, {{"rows", 4}, {"cols", 64}}, {}, 99, 3};
+  const EvalRequest back = parse_worker_request(to_json(with_next).dump());
+  EXPECT_EQ(to_json(back), to_json(with_next));
+  EXPECT_EQ(back.next.op, "softmax");
+  EXPECT_EQ(back.next.seed, 99u);
+  EXPECT_FALSE(sent.contains("next"));  // no hint, no field
   json bad_dtype = sent;
   bad_dtype["dtype"] = "f64";
   try {

@@ -42,6 +42,7 @@ RunServices backend_services(const RunConfig& cfg) {
   const BackendRow& row = backend_row(cfg.backend);
   RunServices s;
   s.backend = row.make_backend(BackendOptions{cfg.cxx, cfg.arch, cfg.cache_root});
+  s.backend->compile_in_processes(self_exe());
   s.timer = row.timer;
   s.copy_gbps = [&row, root = cfg.cache_root](const std::string& device) { return row.copy_gbps(root, device); };
   s.floor_margin = row.floor_margin;
@@ -490,9 +491,10 @@ EvalRequest Coordinator::eval_request(const std::string& op, DType dtype, const 
   return req;
 }
 
-void Coordinator::evaluate(Job& job, EvalChannel& channel) {
+void Coordinator::evaluate(Job& job, EvalChannel& channel, const CaseHint& next) {
   const Candidate& c = job.planned->candidate;
-  const EvalRequest req = eval_request(c.op, c.dtype, c.shape, c.params, c.input_seed, job.build, job.launch);
+  EvalRequest req = eval_request(c.op, c.dtype, c.shape, c.params, c.input_seed, job.build, job.launch);
+  req.next = next;
   const EvalResult er = channel.evaluate(req, cfg_.limits);
   RecordInputs in;
   in.source_path = job.source_path;
@@ -538,16 +540,24 @@ void Coordinator::evaluate_chunk(std::vector<Job>& jobs) {
   std::deque<std::vector<Job*>> queue;
   for (auto& [k, g] : groups) queue.push_back(std::move(g));
   std::mutex qmu;
+  // While a case runs, its worker builds the next one's inputs and
+  // references: the next group's case, or after the last, the confirm pass's first.
+  const CaseHint after_last = hints() ? confirm_case_after("") : CaseHint{};
+  auto hint = [&](const Candidate& c) {
+    return CaseHint{c.op, c.dtype, c.shape, c.params, c.input_seed, cfg_.correctness_tests};
+  };
   auto worker = [&](EvalChannel& ch) {
     for (;;) {
       std::vector<Job*> g;
+      CaseHint next;
       {
         std::lock_guard lk(qmu);
         if (queue.empty() || stop_) return;
         g = std::move(queue.front());
         queue.pop_front();
+        if (hints()) next = queue.empty() ? after_last : hint(queue.front().front()->planned->candidate);
       }
-      for (Job* j : g) guarded(*j->planned, [&] { evaluate(*j, ch); }, j->launch, &j->build);
+      for (Job* j : g) guarded(*j->planned, [&] { evaluate(*j, ch, next); }, j->launch, &j->build);
     }
   };
   std::vector<std::thread> threads;

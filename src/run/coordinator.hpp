@@ -81,7 +81,8 @@ class Coordinator {
   // that skips the last block. Recorded with strategy "injected", never told.
   std::optional<Planned> injected_twin(const Planned& p) const;
   std::optional<Job> compile(Planned& p);
-  void evaluate(Job& job, EvalChannel& channel);
+  // `next`: the case this channel is asked for after this one, built ahead where the worker can.
+  void evaluate(Job& job, EvalChannel& channel, const CaseHint& next = {});
   void record(Planned& p, RecordInputs in);
   void tell();
   // After the search: the best trusted variants of each case searched are
@@ -110,7 +111,13 @@ class Coordinator {
   EvalRequest eval_request(const std::string& op, DType dtype, const Shape& shape, const Params& params, uint64_t seed,
                            const BuildResult& build, const Launch& launch) const;
   // One confirmation of a record: its checks on `seed`, in a worker or under `tool`.
-  Confirmation confirm_one(const Record& r, const std::string& check, uint64_t seed);
+  Confirmation confirm_one(const Record& r, const std::string& check, uint64_t seed, const CaseHint& next = {});
+  // The confirm pass's fresh-seed case after case key `after` ("": its first),
+  // in the order confirm() takes them; none when hints are off or none is left.
+  CaseHint confirm_case_after(const std::string& after) const;
+  // Whether requests carry the next case (the backend's workers build it while
+  // the device runs the current one).
+  bool hints() const { return svc_.backend->overlaps_compile() && !cfg_.compile_only; }
   // Curriculum: whether an op's stage is open, and opening the next once every
   // op of the highest open stage has its share of correct variants.
   bool unlocked(const OpContract& op) const { return op.stage <= stage_; }

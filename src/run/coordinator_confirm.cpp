@@ -19,7 +19,25 @@ namespace foundry {
 
 namespace fs = std::filesystem;
 
-Confirmation Coordinator::confirm_one(const Record& r, const std::string& check, uint64_t seed) {
+CaseHint Coordinator::confirm_case_after(const std::string& after) const {
+  CaseHint best;
+  if (!hints() || cfg_.confirm_top <= 0) return best;
+  std::set<std::string> searched;
+  for (const auto& s : ops_)
+    if (unlocked(*s.op))
+      for (const auto& cs : s.cases) searched.insert(s.op->name + "\n" + cs->scheduled().spec.key);
+  std::string best_key;
+  for (const Record& r : session_->records()) {
+    if (!r.trusted_ok() || !r.bench.latency_us || r.strategy.name == "injected") continue;
+    const std::string key = r.op + "\n" + r.case_key();
+    if (key <= after || (!best_key.empty() && key >= best_key) || !searched.count(key)) continue;
+    best = CaseHint{r.op, r.dtype, r.shape, r.params, confirm_seed(r.input_seed, 0), cfg_.correctness_tests};
+    best_key = key;
+  }
+  return best;
+}
+
+Confirmation Coordinator::confirm_one(const Record& r, const std::string& check, uint64_t seed, const CaseHint& next) {
   Confirmation c;
   c.id = r.id;
   c.check = check;
@@ -43,6 +61,7 @@ Confirmation Coordinator::confirm_one(const Record& r, const std::string& check,
 
   EvalRequest req = eval_request(r.op, r.dtype, r.shape, r.params, seed, b, *r.launch);
   req.check_only = true;
+  req.next = next;
   if (check == kRepeatRunsCheck) req.repeats = cfg_.confirm_repeats;
   if (check == kFreshSeedsCheck || check == kRepeatRunsCheck) {
     const EvalResult er = channels_.front()->evaluate(req, cfg_.limits);
@@ -80,7 +99,14 @@ void Coordinator::confirm() {
         searched.count(r.op + "\n" + r.case_key()))
       by_case[r.op + "\n" + r.case_key()].push_back(std::move(r));
 
-  for (auto& [key, recs] : by_case) {
+  for (auto it = by_case.begin(); it != by_case.end(); ++it) {
+    auto& recs = it->second;
+    // The worker builds the next case's fresh inputs while this one is checked.
+    CaseHint next;
+    if (auto n = std::next(it); n != by_case.end() && hints()) {
+      const Record& r = n->second.front();
+      next = CaseHint{r.op, r.dtype, r.shape, r.params, confirm_seed(r.input_seed, 0), cfg_.correctness_tests};
+    }
     std::sort(recs.begin(), recs.end(), [](const Record& a, const Record& b) { return a.cost() < b.cost(); });
     // The best `top`; a variant that fails is replaced by the next, so a case
     // ends with its best confirmed variant where it has one.
@@ -91,7 +117,7 @@ void Coordinator::confirm() {
       for (const auto& check : checks) {
         if (session_->has_confirmation(r.id, check)) continue;
         const bool fresh = check == kFreshSeedsCheck || check == kRepeatRunsCheck;
-        const Confirmation c = confirm_one(r, check, fresh ? confirm_seed(r.input_seed, 0) : r.input_seed);
+        const Confirmation c = confirm_one(r, check, fresh ? confirm_seed(r.input_seed, 0) : r.input_seed, next);
         session_->append_confirmation(c);
         ++summary_.confirm_checks;
         failed |= c.status != Status::ok;

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/cuda/cuda_api.hpp"
+#include "backends/cuda/nvrtc_process.hpp"
 #include "backends/cuda/cuda_runtime.hpp"
 #include "core/hash.hpp"
 
@@ -140,6 +141,8 @@ void parse_ptxas_report(const std::string& log, BuildResult& r) {
   r.spill_bytes = stores + loads;
 }
 
+void CudaBackend::compile_in_processes(const std::string& exe) { processes_ = std::make_unique<NvrtcProcesses>(exe); }
+
 BuildResult CudaBackend::compile(const std::string& source, const std::vector<std::string>& extra_flags) const {
   const cuda::Nvrtc& nv = *cuda::nvrtc();
   BuildResult r;
@@ -172,33 +175,18 @@ BuildResult CudaBackend::compile(const std::string& source, const std::vector<st
   // Not part of the key either: how NVRTC works, not what it builds. Its own
   // cache would skip ptxas and with it the resource report.
   if (nv.has_own_cache()) opts.push_back("--no-cache");
-  std::vector<const char*> argv;
-  for (const auto& o : opts) argv.push_back(o.c_str());
-  cuda::nvrtcProgram prog = nullptr;
-  if (int e = nv.CreateProgram(&prog, source.c_str(), "kernel.cu", 0, nullptr, nullptr); e != 0) {
-    r.status = Status::compile_error;
-    r.log = std::string("nvrtcCreateProgram: ") + nv.GetErrorString(e);
-    r.ms = elapsed();
+  const NvrtcOutput out = processes_ ? processes_->compile(source, opts) : nvrtc_compile(source, opts);
+  const std::string& log = out.log;
+  const std::string& cubin = out.cubin;
+  r.ms = elapsed();
+  if (out.rc < 0) {  // no verdict on the source: the compile did not run to its end
+    r.status = Status::harness_error;
+    r.log = out.error;
     return r;
   }
-  const int rc = nv.CompileProgram(prog, static_cast<int>(argv.size()), argv.data());
-  std::size_t log_size = 0;
-  nv.GetProgramLogSize(prog, &log_size);
-  std::string log(log_size, '\0');
-  if (log_size) nv.GetProgramLog(prog, log.data());
-  while (!log.empty() && (log.back() == '\0' || log.back() == '\n')) log.pop_back();
-  std::string cubin;
-  if (rc == 0) {
-    std::size_t n = 0;
-    nv.GetCUBINSize(prog, &n);
-    cubin.resize(n);
-    if (n) nv.GetCUBIN(prog, cubin.data());
-  }
-  nv.DestroyProgram(&prog);
-  r.ms = elapsed();
-  if (rc != 0 || cubin.empty()) {
+  if (out.rc != 0 || cubin.empty()) {
     r.status = Status::compile_error;
-    r.log = fmt::format("{}\n{}", nv.GetErrorString(rc), log).substr(0, 8000);
+    r.log = fmt::format("{}\n{}", out.error, log).substr(0, 8000);
     return r;
   }
   parse_ptxas_report(log, r);

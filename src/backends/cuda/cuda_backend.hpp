@@ -7,6 +7,7 @@
 #include <string>
 
 #include "backends/backend.hpp"
+#include "backends/cuda/nvrtc_process.hpp"
 
 namespace foundry {
 
@@ -23,6 +24,7 @@ class CudaBackend final : public Backend {
   std::string assemble(const OpContract& op, DType dtype, const std::string& rendered_body,
                        Entry entry = Entry::every_block) const override;
   BuildResult compile(const std::string& source, const std::vector<std::string>& extra_flags) const override;
+  void compile_in_processes(const std::string& exe) override;
   std::string launch_limit(const Launch& launch, const BuildResult& build) const override;
   Shape problem_shape(Regime r, Shape s) const override;  // prefill: gpu_prefill
   bool overlaps_compile() const override { return true; }
@@ -45,6 +47,7 @@ class CudaBackend final : public Backend {
   std::string device_;
   bool has_device_ = false;
   std::filesystem::path cache_dir_;
+  std::unique_ptr<NvrtcProcesses> processes_;  // null: NVRTC runs in this process
 };
 
 // The cuda backend's prefill shape: the contract's with 16384 rows/tokens.
