@@ -181,8 +181,9 @@ const Driver* driver(std::string* why) {
     bind(h, api.GetErrorString, {"cuGetErrorString"}, &m);
     std::string optional;  // a thread-block cluster launch says so when it is missing
     bind(h, api.LaunchKernelEx, {"cuLaunchKernelEx"}, &optional);
-    bind(h, api.MemHostRegister, {"cuMemHostRegister_v2", "cuMemHostRegister"}, &optional);
-    bind(h, api.MemHostUnregister, {"cuMemHostUnregister"}, &optional);
+    bind(h, api.MemAllocHost, {"cuMemAllocHost_v2", "cuMemAllocHost"}, &optional);
+    bind(h, api.MemFreeHost, {"cuMemFreeHost"}, &optional);
+    bind(h, api.MemcpyHtoDAsync, {"cuMemcpyHtoDAsync_v2", "cuMemcpyHtoDAsync"}, &optional);
     if (!m.empty()) {
       error = "libcuda lacks " + m;
       return;

@@ -97,9 +97,10 @@ struct Driver {
   // Optional (drivers for CUDA 11.8 and newer): null where the driver lacks it;
   // only cluster launches need it.
   CUresult (*LaunchKernelEx)(const LaunchConfig*, CUfunction, void**, void**) = nullptr;
-  // Optional: page-locking host memory in place, for large uploads (CudaContext::upload).
-  CUresult (*MemHostRegister)(void*, size_t, unsigned) = nullptr;
-  CUresult (*MemHostUnregister)(void*) = nullptr;
+  // Optional: pinned staging buffers and asynchronous uploads from them (CudaContext::upload).
+  CUresult (*MemAllocHost)(void**, size_t) = nullptr;
+  CUresult (*MemFreeHost)(void*) = nullptr;
+  CUresult (*MemcpyHtoDAsync)(CUdeviceptr, const void*, size_t, CUstream) = nullptr;
   CUresult (*MemAlloc)(CUdeviceptr*, size_t);
   CUresult (*MemFree)(CUdeviceptr);
   CUresult (*MemcpyHtoD)(CUdeviceptr, const void*, size_t);

@@ -91,15 +91,13 @@ std::vector<void*> CudaExecutor::device_args(const OpContract& op, const Case& c
       if (host[i].bytes())
         ctx_.upload(pristine.back()->ptr(), host[i].data(), host[i].bytes());
     }
+    // Fingerprints of the read-only inputs (verify_inputs), taken on the
+    // device from the fresh copies before any kernel has run on them.
     auto& sums = input_sums_[c.seed];
-    for (std::size_t i = 0; i < host.size(); ++i) {
-      unsigned long long s = 0;
-      if (op.buffers[i].role == Role::in) {
-        const auto* w = static_cast<const unsigned int*>(host[i].data());
-        for (std::size_t k = 0; k < host[i].bytes() / 4; ++k) s += w[k];
-      }
-      sums.push_back(s);
-    }
+    for (std::size_t i = 0; i < host.size(); ++i)
+      sums.push_back(op.buffers[i].role == Role::in && !checker_path_.empty()
+                         ? word_sum(pristine[i]->ptr(), host[i].bytes())
+                         : 0);
   }
   staged_seed_ = c.seed;
   std::vector<void*> ptrs;
@@ -162,6 +160,22 @@ void CudaExecutor::load_checker() {
   acc_ = std::make_unique<DeviceBuffer>(ctx_, sizeof(CheckAcc));
 }
 
+unsigned long long CudaExecutor::word_sum(cuda::CUdeviceptr p, std::size_t bytes) {
+  long long n = static_cast<long long>(bytes / 4);
+  if (n == 0) return 0;
+  load_checker();
+  const auto& api = ctx_.api();
+  cuda::CUdeviceptr acc = acc_->ptr();
+  ctx_.check(api.MemsetD32Async(acc, 0, 2, nullptr), "cuMemsetD32Async");
+  void* args[] = {&p, &n, &acc};
+  const long long grid = std::min<long long>((n + 255) / 256, 8LL * ctx_.sm_count());
+  if (cuda::CUresult e = summer_->launch(grid, 256, 0, args); e != 0)
+    throw CudaError(e, "foundry_sum_words launch: " + api.error_text(e));
+  unsigned long long s = 0;
+  ctx_.check(api.MemcpyDtoH(&s, acc, sizeof s), "cuMemcpyDtoH");
+  return s;
+}
+
 ExecError CudaExecutor::verify_inputs(const OpContract& op, const Case& c) {
   // `in` buffers are read-only: after a run their live copies must still
   // hold what the last stage copied in (a kernel that uses its input as
@@ -170,22 +184,11 @@ ExecError CudaExecutor::verify_inputs(const OpContract& op, const Case& c) {
   (void)c;
   if (checker_path_.empty() || buffers_.empty()) return {};
   try {
-    load_checker();
-    const auto& api = ctx_.api();
     const auto& sums = input_sums_.at(staged_seed_);
     for (std::size_t i = 0; i < op.buffers.size(); ++i) {
       if (op.buffers[i].role != Role::in) continue;
-      long long n = static_cast<long long>(buffers_[i]->bytes() / 4);
-      if (n == 0) continue;
-      cuda::CUdeviceptr p = buffers_[i]->ptr(), acc = acc_->ptr();
-      ctx_.check(api.MemsetD32Async(acc, 0, 2, nullptr), "cuMemsetD32Async");
-      void* args[] = {&p, &n, &acc};
-      const long long grid = std::min<long long>((n + 255) / 256, 8LL * ctx_.sm_count());
-      if (cuda::CUresult e = summer_->launch(grid, 256, 0, args); e != 0)
-        throw CudaError(e, "foundry_sum_words launch: " + api.error_text(e));
-      unsigned long long s = 0;
-      ctx_.check(api.MemcpyDtoH(&s, acc, sizeof s), "cuMemcpyDtoH");
-      if (s != sums[i]) {
+      if (buffers_[i]->bytes() / 4 == 0) continue;
+      if (word_sum(buffers_[i]->ptr(), buffers_[i]->bytes()) != sums[i]) {
         new_case();  // upload everything afresh for the next candidate
         return {Status::runtime_fault, fmt::format("wrote into its input {} (read-only; test seed {})", op.buffers[i].name, staged_seed_)};
       }

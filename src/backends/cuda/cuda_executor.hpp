@@ -45,6 +45,8 @@ class CudaExecutor final : public Executor {
  private:
   ExecError fail(const CudaError& e, bool during_launch);
   void load_checker();
+  // The sum of the 32-bit words of a device range (foundry_sum_words), as verify_inputs compares them.
+  unsigned long long word_sum(cuda::CUdeviceptr p, std::size_t bytes);
   // Device pointers, in ABI order, for a run of test `c` (`host`: its pristine buffers).
   std::vector<void*> device_args(const OpContract& op, const Case& c, const std::vector<HostBuffer>& host);
   // Device-to-device copies of the written buffers, between buffers_ and kept_[slot].

@@ -33,14 +33,22 @@ class CudaContext {
   int sm_count() const { return sms_; }
   void check(cuda::CUresult r, const char* what) const;  // throws CudaError
   void synchronize() const { check(api_->CtxSynchronize(), "cuCtxSynchronize"); }
-  // Host to device, synchronous. Large copies page-lock the host range in
-  // place first where the driver can: pageable copies go through the
-  // driver's bounce buffers (on the H200 machine 2 GB/s for the float64
-  // references, the largest uploads). Falls back to a plain copy.
+  ~CudaContext();
+  CudaContext(const CudaContext&) = delete;
+  CudaContext& operator=(const CudaContext&) = delete;
+  // Host to device, synchronous. Pageable copies go through the driver's
+  // bounce buffers (2 GB/s on the H200 machine for the float64 references,
+  // the largest uploads; page-locking the range in place first was not much
+  // better). Large ones are copied by several threads into two pinned
+  // staging buffers in turn, each sent asynchronously while the other
+  // fills. Falls back to a plain copy.
   void upload(cuda::CUdeviceptr dst, const void* src, std::size_t bytes) const;
 
  private:
+  bool staged_upload(cuda::CUdeviceptr dst, const void* src, std::size_t bytes) const;
   const cuda::Driver* api_;
+  mutable void* staging_[2] = {nullptr, nullptr};  // pinned, allocated on the first large upload
+  mutable cuda::CUevent sent_[2] = {nullptr, nullptr};
   int l2_bytes_ = 0;
   int max_threads_ = 1024;
   int sms_ = 1;
