@@ -8,6 +8,7 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -532,7 +533,7 @@ std::vector<Job> Coordinator::compile_chunk(std::vector<Planned>& round, std::si
   return built;
 }
 
-void Coordinator::evaluate_chunk(std::vector<Job>& jobs) {
+void Coordinator::evaluate_chunk(std::vector<Job>& jobs, const CaseHint& after) {
   const auto t0 = std::chrono::steady_clock::now();
   // Grouped by case: a worker builds each case's inputs and reference once.
   std::map<std::string, std::vector<Job*>> groups;
@@ -541,11 +542,7 @@ void Coordinator::evaluate_chunk(std::vector<Job>& jobs) {
   for (auto& [k, g] : groups) queue.push_back(std::move(g));
   std::mutex qmu;
   // While a case runs, its worker builds the next one's inputs and
-  // references: the next group's case, or after the last, the confirm pass's first.
-  const CaseHint after_last = hints() ? confirm_case_after("") : CaseHint{};
-  auto hint = [&](const Candidate& c) {
-    return CaseHint{c.op, c.dtype, c.shape, c.params, c.input_seed, cfg_.correctness_tests};
-  };
+  // references: the next group's case, or after the last, `after`.
   auto worker = [&](EvalChannel& ch) {
     for (;;) {
       std::vector<Job*> g;
@@ -555,7 +552,7 @@ void Coordinator::evaluate_chunk(std::vector<Job>& jobs) {
         if (queue.empty() || stop_) return;
         g = std::move(queue.front());
         queue.pop_front();
-        if (hints()) next = queue.empty() ? after_last : hint(queue.front().front()->planned->candidate);
+        if (hints()) next = queue.empty() ? after : hint_of(queue.front().front()->planned->candidate);
       }
       for (Job* j : g) guarded(*j->planned, [&] { evaluate(*j, ch, next); }, j->launch, &j->build);
     }
@@ -578,13 +575,22 @@ void Coordinator::process(std::vector<Planned>& round) {
     bounds.push_back(std::min(b, round.size()));
     if (b >= round.size()) break;
   }
+  // The first case of the round after chunk k's cases, or the confirm pass's first.
+  auto after_chunk = [&](std::size_t k) {
+    if (!hints()) return CaseHint{};
+    std::set<std::string> here;
+    for (std::size_t i = bounds[k - 1]; i < bounds[k]; ++i) here.insert(case_key(round[i].candidate));
+    for (std::size_t i = bounds[k]; i < round.size(); ++i)
+      if (!here.count(case_key(round[i].candidate))) return hint_of(round[i].candidate);
+    return confirm_case_after("");
+  };
   std::vector<Job> current = compile_chunk(round, bounds[0], bounds[1]);
   for (std::size_t k = 1; k < bounds.size() && !stop_; ++k) {
     const bool more = k + 1 < bounds.size();
     std::future<std::vector<Job>> next;
     if (more && overlap)
       next = std::async(std::launch::async, [&, k] { return compile_chunk(round, bounds[k], bounds[k + 1]); });
-    if (!current.empty()) evaluate_chunk(current);
+    if (!current.empty()) evaluate_chunk(current, after_chunk(k));
     tell();
     if (!more) break;
     current = overlap ? next.get() : compile_chunk(round, bounds[k], bounds[k + 1]);

@@ -101,7 +101,8 @@ class Coordinator {
   // Compiles and evaluates one round, in chunks (overlapped where the backend says so).
   void process(std::vector<Planned>& round);
   std::vector<Job> compile_chunk(std::vector<Planned>& round, std::size_t b0, std::size_t b1);
-  void evaluate_chunk(std::vector<Job>& jobs);
+  // `after`: the case its channels are asked for once this chunk's cases are done.
+  void evaluate_chunk(std::vector<Job>& jobs, const CaseHint& after);
   // Runs step() for one candidate; an exception becomes its harness_error record,
   // and one while recording that stops the run.
   void guarded(Planned& p, const std::function<void()>& step, const std::optional<Launch>& launch = std::nullopt,
@@ -118,6 +119,9 @@ class Coordinator {
   // Whether requests carry the next case (the backend's workers build it while
   // the device runs the current one).
   bool hints() const { return svc_.backend->overlaps_compile() && !cfg_.compile_only; }
+  CaseHint hint_of(const Candidate& c) const {
+    return {c.op, c.dtype, c.shape, c.params, c.input_seed, cfg_.correctness_tests};
+  }
   // Curriculum: whether an op's stage is open, and opening the next once every
   // op of the highest open stage has its share of correct variants.
   bool unlocked(const OpContract& op) const { return op.stage <= stage_; }

@@ -49,7 +49,7 @@ CudaContext::CudaContext() {
 
 namespace {
 constexpr std::size_t kStagingBytes = std::size_t{32} << 20;  // per staging buffer
-constexpr int kStagingThreads = 4;
+constexpr int kStagingThreads = 8;
 
 // memcpy by `threads` threads over contiguous slices (one thread copies about 10 GB/s).
 void parallel_memcpy(void* dst, const void* src, std::size_t n, int threads) {

@@ -39,7 +39,7 @@ class CudaContext {
   // Host to device, synchronous. Pageable copies go through the driver's
   // bounce buffers (2 GB/s on the H200 machine for the float64 references,
   // the largest uploads; page-locking the range in place first was not much
-  // better). Large ones are copied by several threads into two pinned
+  // better). Large ones are copied by eight threads into two pinned
   // staging buffers in turn, each sent asynchronously while the other
   // fills. Falls back to a plain copy.
   void upload(cuda::CUdeviceptr dst, const void* src, std::size_t bytes) const;
