@@ -564,14 +564,14 @@ void Coordinator::evaluate_chunk(std::vector<Job>& jobs, const CaseHint& after) 
 }
 
 void Coordinator::process(std::vector<Planned>& round) {
-  const std::size_t batch = static_cast<std::size_t>(std::max(16, 4 * jobs_));
   // cpu: compile, then time with nothing else running. Where the backend
   // overlaps, the next chunk compiles on the host while the device evaluates
-  // this one, and the first chunk is one round of compiles so the worker
-  // starts on the first case's inputs and references early.
+  // this one; chunks are then one round of compiles each, so the device
+  // starts early and waits at most one round at the end.
   const bool overlap = svc_.backend->overlaps_compile() && !cfg_.compile_only;
+  const std::size_t batch = static_cast<std::size_t>(overlap ? std::max(1, jobs_) : std::max(16, 4 * jobs_));
   std::vector<std::size_t> bounds{0};
-  for (std::size_t b = overlap ? std::min(batch, static_cast<std::size_t>(jobs_)) : batch;; b += batch) {
+  for (std::size_t b = batch;; b += batch) {
     bounds.push_back(std::min(b, round.size()));
     if (b >= round.size()) break;
   }

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
 #include <numeric>
 #include <regex>
 #include <sstream>
@@ -154,22 +157,49 @@ BuildResult CudaBackend::compile(const std::string& source, const std::vector<st
   const fs::path meta = cache_dir_ / (key + ".json");
   auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(); };
-  if (fs::exists(r.artifact) && fs::exists(meta)) {
+  auto from_cache = [&] {
+    if (!fs::exists(r.artifact) || !fs::exists(meta)) return false;
     std::ifstream in(meta);
     json j = json::parse(in, nullptr, false);
     // An entry without registers came from a compile that printed no ptxas
     // report: not trusted, compiled again.
-    if (!j.is_discarded() && j.value("registers", -1) >= 0) {
-      r.ok = true;
-      r.cache_hit = true;
-      r.registers = j.value("registers", -1);
-      r.smem_bytes = j.value("smem_bytes", -1);
-      r.spill_bytes = j.value("spill_bytes", -1);
-      r.stack_bytes = j.value("stack_bytes", -1);
-      r.ms = elapsed();
-      return r;
-    }
+    if (j.is_discarded() || j.value("registers", -1) < 0) return false;
+    r.ok = true;
+    r.cache_hit = true;
+    r.registers = j.value("registers", -1);
+    r.smem_bytes = j.value("smem_bytes", -1);
+    r.spill_bytes = j.value("spill_bytes", -1);
+    r.stack_bytes = j.value("stack_bytes", -1);
+    r.ms = elapsed();
+    return true;
+  };
+  if (from_cache()) return r;
+  // The same program asked for by several threads at once (cases of a run
+  // share variants) compiles once; the others wait and take the cache entry.
+  std::shared_future<void> other;
+  std::promise<void> mine;
+  {
+    std::lock_guard lk(inflight_mu_);
+    if (auto it = inflight_.find(key); it != inflight_.end())
+      other = it->second;
+    else
+      inflight_.emplace(key, mine.get_future().share());
   }
+  if (other.valid()) {
+    other.wait();
+    if (from_cache()) return r;  // else it failed: compiled here again, for this caller's own log
+  }
+  struct Done {  // whatever way this compile ends, its waiters go on
+    const CudaBackend* be;
+    const std::string& key;
+    std::promise<void>* mine;
+    ~Done() {
+      if (!mine) return;
+      std::lock_guard lk(be->inflight_mu_);
+      be->inflight_.erase(key);
+      mine->set_value();
+    }
+  } done{this, key, other.valid() ? nullptr : &mine};
   std::vector<std::string> opts = r.flags;
   opts.push_back("-I" + nv.include_dir);  // not part of the key: where headers live, not what they say
   // Not part of the key either: how NVRTC works, not what it builds. Its own

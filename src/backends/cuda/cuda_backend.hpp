@@ -3,6 +3,9 @@
 // GPU when the architecture is given (--arch sm_90): compile-only runs.
 #pragma once
 #include <filesystem>
+#include <future>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 
@@ -48,6 +51,8 @@ class CudaBackend final : public Backend {
   bool has_device_ = false;
   std::filesystem::path cache_dir_;
   std::unique_ptr<NvrtcProcesses> processes_;  // null: NVRTC runs in this process
+  mutable std::mutex inflight_mu_;
+  mutable std::map<std::string, std::shared_future<void>> inflight_;  // cache keys being compiled
 };
 
 // The cuda backend's prefill shape: the contract's with 16384 rows/tokens.

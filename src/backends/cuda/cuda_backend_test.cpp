@@ -167,3 +167,29 @@ TEST(CudaCompileOnly, ClusterSizeIsCompiledIntoTheKernel) {
   EXPECT_EQ(backend.assemble(op, foundry::DType::bf16, foundry::render(*plain, pk)).find("foundry_cluster_blocks"),
             std::string::npos);
 }
+
+TEST(CudaCompileOnly, OneProgramAskedForByManyThreadsAtOnceCompilesOnce) {
+  require_nvrtc();
+  foundry::CudaBackend backend("sm_90", scratch_dir("cache"));
+  const auto& op = foundry::Registry::instance().get("softmax");
+  const foundry::KernelTemplate* t = nullptr;
+  const auto all = foundry::discover_templates(foundry::default_template_root());
+  for (const auto& k : all)
+    if (k.backend == "cuda" && k.op == "softmax") t = &k;
+  ASSERT_NE(t, nullptr);
+  std::string defines;
+  for (const auto& k : t->knobs) defines += "#define " + k.name + " " + std::to_string(k.domain.front()) + "\n";
+  const std::string src = defines + backend.assemble(op, foundry::DType::f16, foundry::render_macros(*t));
+  std::vector<BuildResult> got(6);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < got.size(); ++i) threads.emplace_back([&, i] { got[i] = backend.compile(src, {}); });
+  for (auto& th : threads) th.join();
+  int compiled = 0;
+  for (const auto& r : got) {
+    ASSERT_TRUE(r.ok) << r.log;
+    EXPECT_EQ(r.artifact, got[0].artifact);
+    EXPECT_EQ(r.registers, got[0].registers);
+    compiled += !r.cache_hit;
+  }
+  EXPECT_EQ(compiled, 1);
+}
