@@ -11,6 +11,45 @@
 
 namespace foundry {
 
+float f16_to_f32(uint16_t h) {
+  _Float16 v;
+  std::memcpy(&v, &h, 2);
+  return static_cast<float>(v);
+}
+
+uint16_t f32_to_f16(float f) {
+  _Float16 v = static_cast<_Float16>(f);  // IEEE round-to-nearest-even
+  uint16_t h;
+  std::memcpy(&h, &v, 2);
+  return h;
+}
+
+float bf16_to_f32(uint16_t h) {
+  uint32_t u = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+uint16_t f32_to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40);  // quiet NaN
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<uint16_t>(u >> 16);
+}
+
+namespace {
+template <typename I>
+I saturate(double v) {
+  if (std::isnan(v)) return 0;
+  double r = std::nearbyint(v);
+  if (r < static_cast<double>(std::numeric_limits<I>::min())) return std::numeric_limits<I>::min();
+  if (r > static_cast<double>(std::numeric_limits<I>::max())) return std::numeric_limits<I>::max();
+  return static_cast<I>(r);
+}
+}  // namespace
+
 double round_to(Elem e, double v) {
   switch (e) {
     case Elem::f32: return static_cast<double>(static_cast<float>(v));
@@ -66,6 +105,31 @@ bool HostBuffer::slack_intact() const {
 }
 
 void HostBuffer::Free::operator()(void*) const { munmap(base, mapped); }
+
+double HostBuffer::get(std::size_t i) const {
+  const auto* p = static_cast<const unsigned char*>(data_.get());
+  switch (elem_) {
+    case Elem::f32: { float v; std::memcpy(&v, p + 4 * i, 4); return v; }
+    case Elem::f16: { uint16_t h; std::memcpy(&h, p + 2 * i, 2); return f16_to_f32(h); }
+    case Elem::bf16: { uint16_t h; std::memcpy(&h, p + 2 * i, 2); return bf16_to_f32(h); }
+    case Elem::i32: { int32_t v; std::memcpy(&v, p + 4 * i, 4); return v; }
+    case Elem::i8: return static_cast<int8_t>(p[i]);
+    case Elem::u8: return p[i];
+  }
+  return 0;
+}
+
+void HostBuffer::set(std::size_t i, double v) {
+  auto* p = static_cast<unsigned char*>(data_.get());
+  switch (elem_) {
+    case Elem::f32: { float f = static_cast<float>(v); std::memcpy(p + 4 * i, &f, 4); return; }
+    case Elem::f16: { uint16_t h = f32_to_f16(static_cast<float>(v)); std::memcpy(p + 2 * i, &h, 2); return; }
+    case Elem::bf16: { uint16_t h = f32_to_bf16(static_cast<float>(v)); std::memcpy(p + 2 * i, &h, 2); return; }
+    case Elem::i32: { int32_t x = saturate<int32_t>(v); std::memcpy(p + 4 * i, &x, 4); return; }
+    case Elem::i8: { int8_t x = saturate<int8_t>(v); std::memcpy(p + i, &x, 1); return; }
+    case Elem::u8: p[i] = saturate<uint8_t>(v); return;
+  }
+}
 
 uint32_t HostBuffer::bits(std::size_t i) const {
   const auto* p = static_cast<const unsigned char*>(data_.get());
