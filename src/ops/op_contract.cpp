@@ -316,22 +316,32 @@ void add_outliers(HostBuffer& b, uint64_t seed, uint64_t stream, int64_t row_len
   const int64_t per_row = std::max<int64_t>(1, row_len / 256);
   // Streams of their own, so the rest of the test's data does not move.
   const uint64_t where = stream + 0x0a170000u, size = stream + 0x0a180000u;
-  uint64_t k = 0;
-  for (int64_t row = 0; row * row_len < n; ++row)
-    for (int64_t i = 0; i < per_row; ++i, ++k) {
-      const int64_t j = std::min(row_len - 1, static_cast<int64_t>(uniform01(seed, where, k) * static_cast<double>(row_len)));
-      const double u = uniform01(seed, size, k);
-      const double v = lo * std::pow(hi / lo, u) * (uniform01(seed, where, k + (1ull << 40)) < 0.5 ? -1.0 : 1.0);
-      if (row * row_len + j < n) b.set(static_cast<std::size_t>(row * row_len + j), v);
-    }
+  // Rows side by side: a row's outliers land in that row alone, drawn from
+  // counters row * per_row + i, so the split changes nothing.
+  const int64_t rows = (n + row_len - 1) / row_len;
+  parallel_for(static_cast<std::size_t>(rows), [&](std::size_t r0, std::size_t r1) {
+    for (int64_t row = static_cast<int64_t>(r0); row < static_cast<int64_t>(r1); ++row)
+      for (int64_t i = 0; i < per_row; ++i) {
+        const uint64_t k = static_cast<uint64_t>(row * per_row + i);
+        const int64_t j = std::min(row_len - 1, static_cast<int64_t>(uniform01(seed, where, k) * static_cast<double>(row_len)));
+        const double u = uniform01(seed, size, k);
+        const double v = lo * std::pow(hi / lo, u) * (uniform01(seed, where, k + (1ull << 40)) < 0.5 ? -1.0 : 1.0);
+        if (row * row_len + j < n) b.set(static_cast<std::size_t>(row * row_len + j), v);
+      }
+  }, 256);
 }
 
 void make_constant_rows(HostBuffer& b, int64_t row_len) {
   const int64_t rows = row_len > 0 ? static_cast<int64_t>(b.numel()) / row_len : 0;
-  for (int64_t r = 1; r < rows; r += 4) {
-    const double v = b.get(static_cast<std::size_t>(r * row_len));
-    for (int64_t j = 1; j < row_len; ++j) b.set(static_cast<std::size_t>(r * row_len + j), v);
-  }
+  // Rows 1, 5, 9, ... side by side (each reads and writes only itself): a
+  // serial pass over a quarter of a GPU prefill buffer idles the other cores.
+  const int64_t constant = rows > 1 ? (rows - 2) / 4 + 1 : 0;
+  parallel_for(static_cast<std::size_t>(constant), [&](std::size_t q0, std::size_t q1) {
+    for (int64_t r = 1 + 4 * static_cast<int64_t>(q0); r < 1 + 4 * static_cast<int64_t>(q1); r += 4) {
+      const double v = b.get(static_cast<std::size_t>(r * row_len));
+      for (int64_t j = 1; j < row_len; ++j) b.set(static_cast<std::size_t>(r * row_len + j), v);
+    }
+  }, static_cast<std::size_t>(std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(row_len, 1))));
 }
 
 double outlier_limit(DType d, double gain) {
