@@ -53,7 +53,7 @@ Evaluator::~Evaluator() = default;
 std::string Evaluator::case_key(const EvalRequest& req) {
   // Candidates sharing (op, dtype, shape, params, seed, tests) share inputs and reference.
   json key = to_json(req);
-  for (const char* k : {"artifact", "grid", "threads", "smem", "bench", "checker", "host_checks", "check_only", "repeats",
+  for (const char* k : {"artifact", "grid", "threads", "smem", "bench", "checker", "host_checks", "check_only", "prepare_only", "repeats",
                         "ref_cache", "ref_cache_bytes", "next"})
     key.erase(k);
   return key.dump();
@@ -62,8 +62,13 @@ std::string Evaluator::case_key(const EvalRequest& req) {
 Evaluator::CaseData& Evaluator::case_data(const EvalRequest& req) {
   std::string k = case_key(req);
   if (case_ && k == case_key_) return *case_;
-  case_.reset();
   exec_->new_case();
+  if (case_ && (req.next.n_tests > 0 || pending_.valid())) {
+    // Where cases are built ahead (the coordinator hints, cuda), the old one's
+    // gigabytes are handed back on another thread rather than in this request.
+    std::thread([old = std::move(case_)]() mutable { old.reset(); }).detach();
+  }
+  case_.reset();
   if (pending_.valid() && pending_key_ == k) {
     case_ = pending_.get();  // built in the background; its failure is this request's
   } else {
@@ -235,6 +240,7 @@ EvalResult Evaluator::evaluate(const EvalRequest& req) {
   CaseData& d = case_data(req);
   res.prepare_ms = ms_between(t, clock::now());
   prefetch(req);
+  if (req.prepare_only) return res;
   if (ExecError e = exec_->load(load_spec(req))) return finish(e);
   t = clock::now();
 

@@ -46,6 +46,7 @@ struct EvalRequest {
   std::string checker;        // cuda: CUBIN of the device-side check and input fingerprint
   bool host_checks = false;   // cuda: compare every output on the host
   bool check_only = false;    // the checks alone, no timed loop (the confirm pass)
+  bool prepare_only = false;  // the case's inputs and references built, nothing run (no artifact)
   // Runs of each test in the checks: from the second on, each must pass and
   // write the same bits as the first (the confirm pass's repeat check: a race
   // or an accumulation order that changes between runs shows here).

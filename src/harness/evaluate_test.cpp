@@ -83,3 +83,17 @@ TEST(Evaluator, AHintNotFollowedIsDroppedAndABadOneDoesNotFailTheRequestAfter) {
     EXPECT_EQ(res.status, Status::ok) << "seed " << r->seed << ": " << res.error;
   }
 }
+
+TEST(Evaluator, APrepareOnlyRequestBuildsTheCaseAndRunsNothing) {
+  EvalRequest prep = rowloop_request(11);
+  prep.artifact.clear();  // nothing to load
+  prep.prepare_only = true;
+  Evaluator ev({}, "cpu");
+  const EvalResult p = ev.evaluate(prep);
+  EXPECT_EQ(p.status, Status::ok) << p.error;
+  EXPECT_EQ(p.n_tests, 0);
+  EXPECT_FALSE(p.latency_us.has_value());
+  const EvalResult r = ev.evaluate(rowloop_request(11));
+  EXPECT_EQ(r.status, Status::ok) << r.error;
+  EXPECT_EQ(r.n_tests, 3);
+}

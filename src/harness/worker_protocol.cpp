@@ -25,6 +25,7 @@ json to_json(const EvalRequest& r) {
           {"checker", r.checker},
           {"host_checks", r.host_checks},
           {"check_only", r.check_only},
+          {"prepare_only", r.prepare_only},
           {"repeats", r.repeats},
           {"ref_cache", r.ref_cache},
           {"ref_cache_bytes", r.ref_cache_bytes},
@@ -59,6 +60,7 @@ EvalRequest eval_request_from_json(const json& j) {
   r.checker = j.value("checker", "");
   r.host_checks = j.value("host_checks", false);
   r.check_only = j.value("check_only", false);
+  r.prepare_only = j.value("prepare_only", false);
   r.repeats = j.contains("repeats") ? json_get<int>(j["repeats"]) : 1;
   r.ref_cache = j.value("ref_cache", "");
   r.ref_cache_bytes = j.contains("ref_cache_bytes") ? json_get<uint64_t>(j["ref_cache_bytes"]) : 0;

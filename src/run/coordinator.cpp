@@ -584,7 +584,22 @@ void Coordinator::process(std::vector<Planned>& round) {
       if (!here.count(case_key(round[i].candidate))) return hint_of(round[i].candidate);
     return confirm_case_after("");
   };
+  // The first case's inputs and references are built while its variants
+  // compile (a failure there comes back with the case's first request).
+  std::future<void> first_case;
+  if (hints() && !channels_.empty() && !round.empty()) {
+    const Candidate& c = round.front().candidate;
+    EvalRequest req = eval_request(c.op, c.dtype, c.shape, c.params, c.input_seed, BuildResult{}, Launch{});
+    req.prepare_only = true;
+    first_case = std::async(std::launch::async, [this, req] {
+      try {
+        channels_.front()->evaluate(req, cfg_.limits);
+      } catch (...) {
+      }
+    });
+  }
   std::vector<Job> current = compile_chunk(round, bounds[0], bounds[1]);
+  if (first_case.valid()) first_case.wait();
   for (std::size_t k = 1; k < bounds.size() && !stop_; ++k) {
     const bool more = k + 1 < bounds.size();
     std::future<std::vector<Job>> next;
