@@ -80,6 +80,7 @@ def main():
     if args.dry_run:
         for c in cases:
             print(c["op"], c["dtype"], json.dumps(c["shape"]), json.dumps(c["params"]))
+        print(f"dry run: {len(cases)} case(s) would be measured against a same-size copy or a dense mm")
         return
     import torch
 

@@ -3,7 +3,8 @@
 # usage: bench/cuda_h200.sh [--dry-run] OUT_DIR search [N_PREFILL] [N_DECODE]  foundry search, bf16 (+ f32 norms/softmax), prefill+decode
 #          (N_PREFILL and N_DECODE are variants per case; SEARCH_REGIMES="prefill" or "decode" runs one of the
 #           two, so the halves fit two device commands, the second resuming the first's session in WORK)
-#        bench/cuda_h200.sh OUT_DIR peers SEARCH_NDJSON        PyTorch eager and torch.compile on the same cases
+#        bench/cuda_h200.sh OUT_DIR peers SEARCH_NDJSON        PyTorch eager and torch.compile on the same cases,
+#                                                              then the measured ceilings (bench/cuda_ceilings.py)
 #        bench/cuda_h200.sh OUT_DIR rate                       foundry vs Kernel Tuner, f32 rmsnorm_vec space
 # Runs the bundle from `make device-bundle` (.device/) when present, else build/foundry.
 # --dry-run: the cheap preparation runs, foundry's options and the Python
@@ -76,6 +77,8 @@ peers)
     --markdown "$out/peers_decode.md" --time-budget "${PEERS_DECODE_SECONDS:-200}"
   dry_step python3 bench/cuda_torch_peers.py "$work/peers" --regime prefill --out "$out/peers_prefill.json" \
     --markdown "$out/peers_prefill.md" --time-budget "${PEERS_PREFILL_SECONDS:-240}"
+  # Measured ceilings: a same-size device copy per memory-bound case, a dense mm for grouped_gemm.
+  dry_step python3 bench/cuda_ceilings.py "$work/peers" --out "$out/ceilings.json" --markdown "$out/ceilings.md"
   ;;
 rate)
   tmpl=templates/rmsnorm/cuda/rmsnorm_vec.cu

@@ -64,6 +64,8 @@ passes "valid at rows=8" python3 bench/kernel_tuner_compare.py --source bench/fi
 refuses "no such file" python3 bench/kernel_tuner_compare.py --source "$tmp/none.cu" \
   --space bench/fixtures/rmsnorm_space.json --rows 8 --cols 4096 --dry-run
 passes "case(s)" python3 bench/cuda_torch_peers.py "$tmp/session" --out "$tmp/peers.json" --markdown "$tmp/peers.md" --dry-run
+passes "dry run: [1-9][0-9]* case.s. would be measured" python3 bench/cuda_ceilings.py "$tmp/session" --ops rmsnorm --regime decode --dry-run
+refuses "no such file" python3 bench/cuda_ceilings.py "$tmp/none" --dry-run
 
 passes "dry run: .*FOUNDRY_KILLS=20" bench/kill_resume.sh --dry-run
 refuses "positive integer" bench/kill_resume.sh --dry-run 20 7 0
