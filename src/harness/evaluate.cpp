@@ -1,5 +1,6 @@
 #include "harness/evaluate.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -94,7 +95,12 @@ void Evaluator::prefetch(const EvalRequest& req) {
   if (k == case_key_ || (pending_.valid() && pending_key_ == k)) return;
   if (pending_.valid()) pending_.wait();
   pending_key_ = k;
-  pending_ = std::async(std::launch::async, [n] { return build_case(n); });
+  pending_ = std::async(std::launch::async, [n] {
+    // Background work: this thread and the ones it starts (nice is per
+    // thread and inherited) yield the cores to the request in the foreground.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 5);
+    return build_case(n);
+  });
 }
 
 std::unique_ptr<Evaluator::CaseData> Evaluator::build_case(const EvalRequest& req) {
