@@ -12,6 +12,9 @@
 //   load_vec_cs / store_vec_cs  load_vec / store_vec with optional evict-first (.cs) hints
 //   rowgroup_reduce / rowgroup_col / rowgroup_load
 //                            rows handled by TPR consecutive threads each: reductions, item columns, loads
+//   items_max / items_exp / items_squares / items_shifted_sum / items_dev_squares
+//                            one row thread's sums and maxima over the float items rowgroup_load gives
+//   rowgroup_store, ColAt    writes a row thread's items through a per-element op of column operands (gamma, beta)
 //   ranks_above / lanes_argmax  top-k selection order and its shuffle argmax over LANES lanes
 // A template defines
 //   __device__ __forceinline__ void kernel(<ABI params>)
@@ -333,6 +336,123 @@ static __device__ __forceinline__ void rowgroup_load(const T* p, int64_t base, i
       for (int e = 0; e < Width; ++e) v[i][e] = (active && c0 + e < cols) ? to_f(p[c0 + e]) : fill;
     }
   }
+}
+
+// A row thread's items as rowgroup_load leaves them (v[Items][Width], floats). acc, where taken, is the running
+// total the items are added onto one by one, so a streaming pass that calls once per chunk rounds as one loop would.
+//   items_max(v)                         max of v
+//   items_exp(v, m)                      v = exp(v - m) in place, returning their sum (all 0 when m is -inf,
+//                                        nothing of the row here: -inf - -inf would be NaN)
+//   items_squares(v, acc)                acc + sum of v^2
+//   items_shifted_sum(v, shift, acc)     acc + sum of (v - shift): fill columns holding the shift add exactly 0
+//   items_dev_squares<Tpr, Aligned>(v, base, cols, t, mean)
+//                                        sum of (v - mean)^2 over the columns inside the row (rowgroup_col)
+template <int Items, int Width>
+static __device__ __forceinline__ float items_max(const float (&v)[Items][Width]) {
+  float m = -INFINITY;
+#pragma unroll
+  for (int i = 0; i < Items; ++i)
+#pragma unroll
+    for (int e = 0; e < Width; ++e) m = fmaxf(m, v[i][e]);
+  return m;
+}
+
+template <int Items, int Width>
+static __device__ __forceinline__ float items_exp(float (&v)[Items][Width], float m) {
+  float s = 0.0f;
+  if (m == -INFINITY) {
+#pragma unroll
+    for (int i = 0; i < Items; ++i)
+#pragma unroll
+      for (int e = 0; e < Width; ++e) v[i][e] = 0.0f;
+    return s;
+  }
+#pragma unroll
+  for (int i = 0; i < Items; ++i)
+#pragma unroll
+    for (int e = 0; e < Width; ++e) {
+      v[i][e] = expf(v[i][e] - m);
+      s += v[i][e];
+    }
+  return s;
+}
+
+template <int Items, int Width>
+static __device__ __forceinline__ float items_squares(const float (&v)[Items][Width], float acc = 0.0f) {
+#pragma unroll
+  for (int i = 0; i < Items; ++i)
+#pragma unroll
+    for (int e = 0; e < Width; ++e) acc += v[i][e] * v[i][e];
+  return acc;
+}
+
+template <int Items, int Width>
+static __device__ __forceinline__ float items_shifted_sum(const float (&v)[Items][Width], float shift,
+                                                          float acc = 0.0f) {
+#pragma unroll
+  for (int i = 0; i < Items; ++i)
+#pragma unroll
+    for (int e = 0; e < Width; ++e) acc += v[i][e] - shift;
+  return acc;
+}
+
+template <int Tpr, bool Aligned, int Items, int Width>
+static __device__ __forceinline__ float items_dev_squares(const float (&v)[Items][Width], int64_t base, int64_t cols,
+                                                          int t, float mean) {
+  float ss = 0.0f;
+#pragma unroll
+  for (int i = 0; i < Items; ++i) {
+    const int64_t c0 = rowgroup_col<Tpr, Width>(base, i, t);
+#pragma unroll
+    for (int e = 0; e < Width; ++e) {
+      const float d = v[i][e] - mean;
+      if (Aligned ? c0 < cols : c0 + e < cols) ss += d * d;
+    }
+  }
+  return ss;
+}
+
+// Row stores: y[c] = op(f, p[c]...) for every column c inside the row, f the item's float at c and p the
+// template's column operands (gamma, beta, a weight; none for softmax). op takes each operand as a ColAt, which reads
+// it as float where op's expression uses it, so loads and arithmetic keep the order written there (as in a plain
+// loop; operands passed as float would be read before op runs). ColAt, not auto: NVRTC takes a generic lambda
+// for a host function. Aligned loads each operand as one Vec<Width> and stores Width-wide (evict-first when Cs); else
+// scalar, column by column.
+struct ColAt {
+  const T* p;
+  int64_t c;
+  __device__ __forceinline__ operator float() const { return to_f(p[c]); }
+};
+
+template <int Width, int Cs, typename Op, typename... Vs>
+static __device__ __forceinline__ void rowgroup_store_vec(T* y, int64_t c0, const float (&f)[Width], Op op,
+                                                          const Vs&... pv) {
+  Vec<Width> o;
+#pragma unroll
+  for (int e = 0; e < Width; ++e) o.v[e] = from_f(op(f[e], ColAt{pv.v, e}...));
+  store_vec_cs<Width, Cs>(y + c0, o);  // the address after the values, as a plain loop computes it
+}
+
+// One item: Width floats f from column c0 (none written when !active).
+template <int Width, int Cs, bool Aligned, typename Op, typename... Ps>
+static __device__ __forceinline__ void rowgroup_store_item(T* y, int64_t c0, int64_t cols, bool active,
+                                                           const float (&f)[Width], Op op, const Ps*... p) {
+  if constexpr (Aligned) {
+    if (active && c0 < cols) rowgroup_store_vec<Width, Cs>(y, c0, f, op, load_vec<Width>(p + c0)...);
+  } else {
+#pragma unroll
+    for (int e = 0; e < Width; ++e)
+      if (active && c0 + e < cols) y[c0 + e] = from_f(op(f[e], ColAt{p, c0 + e}...));
+  }
+}
+
+// rowgroup_store<Tpr, Aligned>: a row thread's float items v[Items][Width] (rowgroup_load's layout) through op.
+template <int Tpr, bool Aligned, int Items, int Width, typename Op, typename... Ps>
+static __device__ __forceinline__ void rowgroup_store(T* y, int64_t base, int64_t cols, int t, bool active,
+                                                      const float (&v)[Items][Width], Op op, const Ps*... p) {
+#pragma unroll
+  for (int i = 0; i < Items; ++i)
+    rowgroup_store_item<Width, 0, Aligned>(y, rowgroup_col<Tpr, Width>(base, i, t), cols, active, v[i], op, p...);
 }
 
 // Top-k selection order: (v, c) ranks above (bv, bc) when larger, or equal with a lower index.

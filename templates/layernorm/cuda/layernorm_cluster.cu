@@ -32,55 +32,6 @@ constexpr int kCap = kSpan * kVec * kItems;  // elements of a row held in regist
 // every thread): a constant row sums exact zeros, so its mean is x0 and every deviation exactly 0 (y = beta),
 // whatever the summation order; a plain sum(x)/cols is off by rounding that 1/sqrt(eps) magnifies.
 
-// Sum of (v - shift); columns past the row hold the shift and add exactly 0.
-static __device__ __forceinline__ float items_sum(const float (&v)[kItems][kVec], float shift) {
-  float s = 0.0f;
-#pragma unroll
-  for (int i = 0; i < kItems; ++i)
-#pragma unroll
-    for (int e = 0; e < kVec; ++e) s += v[i][e] - shift;
-  return s;
-}
-
-// Sum of (v - mean)^2 over the columns inside the row.
-template <bool ALIGNED>
-static __device__ __forceinline__ float dev_squares(const float (&v)[kItems][kVec], int64_t base, int64_t cols, int u,
-                                                    float mean) {
-  float ss = 0.0f;
-#pragma unroll
-  for (int i = 0; i < kItems; ++i) {
-    const int64_t c0 = rowgroup_col<kSpan, kVec>(base, i, u);
-#pragma unroll
-    for (int e = 0; e < kVec; ++e) {
-      const float d = v[i][e] - mean;
-      if (ALIGNED ? c0 < cols : c0 + e < cols) ss += d * d;
-    }
-  }
-  return ss;
-}
-
-template <bool ALIGNED>
-static __device__ __forceinline__ void store_items(const T* gamma, const T* beta, T* y, int64_t base, int64_t cols,
-                                                   int u, const float (&v)[kItems][kVec], float mean, float inv) {
-#pragma unroll
-  for (int i = 0; i < kItems; ++i) {
-    const int64_t c0 = rowgroup_col<kSpan, kVec>(base, i, u);
-    if constexpr (ALIGNED) {
-      if (c0 < cols) {
-        const Vec<kVec> g = load_vec<kVec>(gamma + c0), b = load_vec<kVec>(beta + c0);
-        Vec<kVec> o;
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) o.v[e] = from_f((v[i][e] - mean) * inv * to_f(g.v[e]) + to_f(b.v[e]));
-        store_vec<kVec>(y + c0, o);
-      }
-    } else {
-#pragma unroll
-      for (int e = 0; e < kVec; ++e)
-        if (c0 + e < cols) y[c0 + e] = from_f((v[i][e] - mean) * inv * to_f(gamma[c0 + e]) + to_f(beta[c0 + e]));
-    }
-  }
-}
-
 template <bool ALIGNED>
 static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const T* beta, T* y, int64_t cols, float eps,
                                               int u, float* slots_mean, float* slots_var) {
@@ -88,29 +39,34 @@ static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const 
   float v[kItems][kVec];
   if (cols <= kCap) {  // the row in registers: one read, one write
     rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, 0, cols, u, true, v, shift);
-    const float mean = shift + cluster_reduce<kCluster, kWarps, false>(items_sum(v, shift), slots_mean) / (float)cols;
+    const float mean =
+        shift + cluster_reduce<kCluster, kWarps, false>(items_shifted_sum(v, shift), slots_mean) / (float)cols;
     const float var =
-        cluster_reduce<kCluster, kWarps, false>(dev_squares<ALIGNED>(v, 0, cols, u, mean), slots_var) / (float)cols;
+        cluster_reduce<kCluster, kWarps, false>(items_dev_squares<kSpan, ALIGNED>(v, 0, cols, u, mean), slots_var) /
+        (float)cols;
     cluster_arrive();  // this block is done reading the others' slots
-    store_items<ALIGNED>(gamma, beta, y, 0, cols, u, v, mean, 1.0f / sqrtf(var + eps));
+    const float inv = 1.0f / sqrtf(var + eps);
+    const auto out = [=](float f, ColAt g, ColAt b) { return (f - mean) * inv * g + b; };  // g, b: gamma, beta
+    rowgroup_store<kSpan, ALIGNED>(y, 0, cols, u, true, v, out, gamma, beta);
   } else {  // sum, squared deviations, write, each re-reading x
     float s = 0.0f;
     for (int64_t base = 0; base < cols; base += kCap) {
       rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, base, cols, u, true, v, shift);
-      s += items_sum(v, shift);
+      s += items_shifted_sum(v, shift);
     }
     const float mean = shift + cluster_reduce<kCluster, kWarps, false>(s, slots_mean) / (float)cols;
     float ss = 0.0f;
     for (int64_t base = 0; base < cols; base += kCap) {
       rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, base, cols, u, true, v, 0.0f);
-      ss += dev_squares<ALIGNED>(v, base, cols, u, mean);
+      ss += items_dev_squares<kSpan, ALIGNED>(v, base, cols, u, mean);
     }
     const float var = cluster_reduce<kCluster, kWarps, false>(ss, slots_var) / (float)cols;
     cluster_arrive();
     const float inv = 1.0f / sqrtf(var + eps);
+    const auto out = [=](float f, ColAt g, ColAt b) { return (f - mean) * inv * g + b; };  // g, b: gamma, beta
     for (int64_t base = 0; base < cols; base += kCap) {
       rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, base, cols, u, true, v, 0.0f);
-      store_items<ALIGNED>(gamma, beta, y, base, cols, u, v, mean, inv);
+      rowgroup_store<kSpan, ALIGNED>(y, base, cols, u, true, v, out, gamma, beta);
     }
   }
 }

@@ -26,47 +26,6 @@ constexpr int kCap = kTpr * kVec * kItems;  // elements of a row held in registe
 // Item i of thread t covers columns base + (i*kTpr + t)*kVec .. +kVec (rowgroup_col); rowgroup_load
 // reads columns past the row (or rows past the end) as 0.
 
-// Sum of (v - mean)^2 over the columns inside the row.
-template <bool ALIGNED>
-static __device__ __forceinline__ float dev_squares(const float (&v)[kItems][kVec], int64_t base, int64_t cols, int t,
-                                                    float mean) {
-  float ss = 0.0f;
-#pragma unroll
-  for (int i = 0; i < kItems; ++i) {
-    const int64_t c0 = rowgroup_col<kTpr, kVec>(base, i, t);
-#pragma unroll
-    for (int e = 0; e < kVec; ++e) {
-      const float d = v[i][e] - mean;
-      if (ALIGNED ? c0 < cols : c0 + e < cols) ss += d * d;
-    }
-  }
-  return ss;
-}
-
-template <bool ALIGNED>
-static __device__ __forceinline__ void store_items(const T* gamma, const T* beta, T* p, int64_t base, int64_t cols,
-                                                   int t, bool active, const float (&v)[kItems][kVec], float mean,
-                                                   float inv) {
-#pragma unroll
-  for (int i = 0; i < kItems; ++i) {
-    const int64_t c0 = rowgroup_col<kTpr, kVec>(base, i, t);
-    if constexpr (ALIGNED) {
-      if (active && c0 < cols) {
-        const Vec<kVec> g = load_vec<kVec>(gamma + c0), b = load_vec<kVec>(beta + c0);
-        Vec<kVec> o;
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) o.v[e] = from_f((v[i][e] - mean) * inv * to_f(g.v[e]) + to_f(b.v[e]));
-        store_vec<kVec>(p + c0, o);
-      }
-    } else {
-#pragma unroll
-      for (int e = 0; e < kVec; ++e)
-        if (active && c0 + e < cols)
-          p[c0 + e] = from_f((v[i][e] - mean) * inv * to_f(gamma[c0 + e]) + to_f(beta[c0 + e]));
-    }
-  }
-}
-
 template <bool ALIGNED>
 static __device__ __forceinline__ void ln_rows(const T* x, const T* gamma, const T* beta, T* y, int64_t rows,
                                                int64_t cols, float eps, float* red) {
@@ -84,34 +43,29 @@ static __device__ __forceinline__ void ln_rows(const T* x, const T* gamma, const
     const float x0 = active ? to_f(xr[0]) : 0.0f;
     if (cols <= kCap) {  // whole row in registers: one read, one write
       rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, 0, cols, t, active, v, x0);
-      float s = 0.0f;
-#pragma unroll
-      for (int i = 0; i < kItems; ++i)
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) s += v[i][e] - x0;
-      const float mean = x0 + rowgroup_reduce<kTpr, false>(s, red) / (float)cols;
-      const float var = rowgroup_reduce<kTpr, false>(dev_squares<ALIGNED>(v, 0, cols, t, mean), red) / (float)cols;
+      const float mean = x0 + rowgroup_reduce<kTpr, false>(items_shifted_sum(v, x0), red) / (float)cols;
+      const float var =
+          rowgroup_reduce<kTpr, false>(items_dev_squares<kTpr, ALIGNED>(v, 0, cols, t, mean), red) / (float)cols;
       const float inv = 1.0f / sqrtf(var + eps);
-      store_items<ALIGNED>(gamma, beta, yr, 0, cols, t, active, v, mean, inv);
+      const auto out = [=](float f, ColAt g, ColAt b) { return (f - mean) * inv * g + b; };  // g, b: gamma, beta
+      rowgroup_store<kTpr, ALIGNED>(yr, 0, cols, t, active, v, out, gamma, beta);
     } else {  // row too long for the registers: sum, squared deviations, write, each re-reading x
       float s = 0.0f;
       for (int64_t base = 0; base < cols; base += kCap) {
         rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, x0);
-#pragma unroll
-        for (int i = 0; i < kItems; ++i)
-#pragma unroll
-          for (int e = 0; e < kVec; ++e) s += v[i][e] - x0;
+        s = items_shifted_sum(v, x0, s);
       }
       const float mean = x0 + rowgroup_reduce<kTpr, false>(s, red) / (float)cols;
       float ss = 0.0f;
       for (int64_t base = 0; base < cols; base += kCap) {
         rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, 0.0f);
-        ss += dev_squares<ALIGNED>(v, base, cols, t, mean);
+        ss += items_dev_squares<kTpr, ALIGNED>(v, base, cols, t, mean);
       }
       const float inv = 1.0f / sqrtf(rowgroup_reduce<kTpr, false>(ss, red) / (float)cols + eps);
+      const auto out = [=](float f, ColAt g, ColAt b) { return (f - mean) * inv * g + b; };  // g, b: gamma, beta
       for (int64_t base = 0; base < cols; base += kCap) {
         rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, 0.0f);
-        store_items<ALIGNED>(gamma, beta, yr, base, cols, t, active, v, mean, inv);
+        rowgroup_store<kTpr, ALIGNED>(yr, base, cols, t, active, v, out, gamma, beta);
       }
     }
   }

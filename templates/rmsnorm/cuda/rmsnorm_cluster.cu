@@ -50,15 +50,6 @@ static __device__ __forceinline__ void store_items(T* y, int64_t base, int64_t c
   }
 }
 
-static __device__ __forceinline__ float items_squares(const float (&v)[kItems][kVec]) {
-  float ss = 0.0f;
-#pragma unroll
-  for (int i = 0; i < kItems; ++i)
-#pragma unroll
-    for (int e = 0; e < kVec; ++e) ss += v[i][e] * v[i][e];
-  return ss;
-}
-
 template <bool ALIGNED>
 static __device__ __forceinline__ void rms_row(const T* x, const T* w, T* y, int64_t cols, float eps, int u,
                                                float* slots) {

@@ -26,28 +26,6 @@ constexpr int kCap = kTpr * kVec * kItems;  // elements of a row held in registe
 // Item i of thread t covers columns base + (i*kTpr + t)*kVec .. +kVec (rowgroup_col); rowgroup_load
 // reads columns past the row (or rows past the end) as 0.
 template <bool ALIGNED>
-static __device__ __forceinline__ void store_items(const T* w, T* p, int64_t base, int64_t cols, int t, bool active,
-                                                   const float (&v)[kItems][kVec], float inv) {
-#pragma unroll
-  for (int i = 0; i < kItems; ++i) {
-    const int64_t c0 = rowgroup_col<kTpr, kVec>(base, i, t);
-    if constexpr (ALIGNED) {
-      if (active && c0 < cols) {
-        const Vec<kVec> g = load_vec<kVec>(w + c0);
-        Vec<kVec> o;
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) o.v[e] = from_f(v[i][e] * inv * to_f(g.v[e]));
-        store_vec<kVec>(p + c0, o);
-      }
-    } else {
-#pragma unroll
-      for (int e = 0; e < kVec; ++e)
-        if (active && c0 + e < cols) p[c0 + e] = from_f(v[i][e] * inv * to_f(w[c0 + e]));
-    }
-  }
-}
-
-template <bool ALIGNED>
 static __device__ __forceinline__ void rms_rows(const T* x, const T* w, T* y, int64_t rows, int64_t cols, float eps,
                                                 float* red) {
   const int g = threadIdx.x / kTpr, t = threadIdx.x % kTpr;
@@ -60,28 +38,20 @@ static __device__ __forceinline__ void rms_rows(const T* x, const T* w, T* y, in
     float v[kItems][kVec];
     if (cols <= kCap) {  // whole row in registers: one read, one write
       rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, 0, cols, t, active, v, 0.0f);
-      float ss = 0.0f;
-#pragma unroll
-      for (int i = 0; i < kItems; ++i)
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) ss += v[i][e] * v[i][e];
-      ss = rowgroup_reduce<kTpr, false>(ss, red);
+      const float ss = rowgroup_reduce<kTpr, false>(items_squares(v), red);
       const float inv = 1.0f / sqrtf(ss / (float)cols + eps);
-      store_items<ALIGNED>(w, yr, 0, cols, t, active, v, inv);
+      rowgroup_store<kTpr, ALIGNED>(yr, 0, cols, t, active, v, [=](float f, ColAt g) { return f * inv * g; }, w);
     } else {  // row too long for the registers: sum of squares, then a second read
       float ss = 0.0f;
       for (int64_t base = 0; base < cols; base += kCap) {
         rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, 0.0f);
-#pragma unroll
-        for (int i = 0; i < kItems; ++i)
-#pragma unroll
-          for (int e = 0; e < kVec; ++e) ss += v[i][e] * v[i][e];
+        ss = items_squares(v, ss);
       }
       ss = rowgroup_reduce<kTpr, false>(ss, red);
       const float inv = 1.0f / sqrtf(ss / (float)cols + eps);
       for (int64_t base = 0; base < cols; base += kCap) {
         rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, 0.0f);
-        store_items<ALIGNED>(w, yr, base, cols, t, active, v, inv);
+        rowgroup_store<kTpr, ALIGNED>(yr, base, cols, t, active, v, [=](float f, ColAt g) { return f * inv * g; }, w);
       }
     }
   }

@@ -31,57 +31,7 @@ constexpr int kCap = kSpan * kVec * kItems;  // elements of a row held in regist
 
 // Thread u = rank*THREADS + threadIdx.x of the row's cluster: item i covers columns
 // base + (i*kSpan + u)*kVec .. +kVec (rowgroup_col). Columns past the row are loaded as -inf:
-// they add nothing to the max, and exp() of them is 0.
-
-static __device__ __forceinline__ float items_max(const float (&v)[kItems][kVec]) {
-  float m = -INFINITY;
-#pragma unroll
-  for (int i = 0; i < kItems; ++i)
-#pragma unroll
-    for (int e = 0; e < kVec; ++e) m = fmaxf(m, v[i][e]);
-  return m;
-}
-
-// exp(v - m) in place and its sum; m is finite whenever any item is a real column.
-static __device__ __forceinline__ float items_exp(float (&v)[kItems][kVec], float m) {
-  float s = 0.0f;
-  if (m == -INFINITY) {  // nothing of the row here: -inf - -inf would be NaN
-#pragma unroll
-    for (int i = 0; i < kItems; ++i)
-#pragma unroll
-      for (int e = 0; e < kVec; ++e) v[i][e] = 0.0f;
-    return s;
-  }
-#pragma unroll
-  for (int i = 0; i < kItems; ++i)
-#pragma unroll
-    for (int e = 0; e < kVec; ++e) {
-      v[i][e] = expf(v[i][e] - m);
-      s += v[i][e];
-    }
-  return s;
-}
-
-template <bool ALIGNED>
-static __device__ __forceinline__ void store_items(T* y, int64_t base, int64_t cols, int u,
-                                                   const float (&v)[kItems][kVec], float inv) {
-#pragma unroll
-  for (int i = 0; i < kItems; ++i) {
-    const int64_t c0 = rowgroup_col<kSpan, kVec>(base, i, u);
-    if constexpr (ALIGNED) {
-      if (c0 < cols) {
-        Vec<kVec> o;
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) o.v[e] = from_f(v[i][e] * inv);
-        store_vec<kVec>(y + c0, o);
-      }
-    } else {
-#pragma unroll
-      for (int e = 0; e < kVec; ++e)
-        if (c0 + e < cols) y[c0 + e] = from_f(v[i][e] * inv);
-    }
-  }
-}
+// they add nothing to the max, and exp() of them is 0 (items_max, items_exp).
 
 template <bool ALIGNED>
 static __device__ __forceinline__ void softmax_row(const T* x, T* y, int64_t cols, int u, float* slots_max,
@@ -92,7 +42,8 @@ static __device__ __forceinline__ void softmax_row(const T* x, T* y, int64_t col
     const float m = cluster_reduce<kCluster, kWarps, true>(items_max(v), slots_max);
     const float s = cluster_reduce<kCluster, kWarps, false>(items_exp(v, m), slots_sum);
     cluster_arrive();  // this block is done reading the others' slots
-    store_items<ALIGNED>(y, 0, cols, u, v, 1.0f / s);
+    const float inv = 1.0f / s;
+    rowgroup_store<kSpan, ALIGNED>(y, 0, cols, u, true, v, [=](float f) { return f * inv; });
   } else {  // online max and rescaled sum per thread, then a re-reading write pass
     float m = -INFINITY, s = 0.0f;
     for (int64_t base = 0; base < cols; base += kCap) {
@@ -111,7 +62,7 @@ static __device__ __forceinline__ void softmax_row(const T* x, T* y, int64_t col
     for (int64_t base = 0; base < cols; base += kCap) {
       rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, base, cols, u, true, v, -INFINITY);
       items_exp(v, rm);
-      store_items<ALIGNED>(y, base, cols, u, v, inv);
+      rowgroup_store<kSpan, ALIGNED>(y, base, cols, u, true, v, [=](float f) { return f * inv; });
     }
   }
 }

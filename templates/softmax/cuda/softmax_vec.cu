@@ -27,57 +27,8 @@ constexpr int kItems = {{ITEMS}};
 constexpr int kCap = kTpr * kVec * kItems;  // elements of a row held in registers
 
 // Item i of thread t covers columns base + (i*kTpr + t)*kVec .. +kVec (rowgroup_col). Columns past the row
-// (or rows past the end) are loaded as -inf: they add nothing to the max, and exp() of them is 0.
-
-static __device__ __forceinline__ float items_max(const float (&v)[kItems][kVec]) {
-  float m = -INFINITY;
-#pragma unroll
-  for (int i = 0; i < kItems; ++i)
-#pragma unroll
-    for (int e = 0; e < kVec; ++e) m = fmaxf(m, v[i][e]);
-  return m;
-}
-
-// exp(v - m) in place and its sum; m is finite whenever any item is a real column.
-static __device__ __forceinline__ float items_exp(float (&v)[kItems][kVec], float m) {
-  float s = 0.0f;
-  if (m == -INFINITY) {  // nothing of the row here: -inf - -inf would be NaN
-#pragma unroll
-    for (int i = 0; i < kItems; ++i)
-#pragma unroll
-      for (int e = 0; e < kVec; ++e) v[i][e] = 0.0f;
-    return s;
-  }
-#pragma unroll
-  for (int i = 0; i < kItems; ++i)
-#pragma unroll
-    for (int e = 0; e < kVec; ++e) {
-      v[i][e] = expf(v[i][e] - m);
-      s += v[i][e];
-    }
-  return s;
-}
-
-template <bool ALIGNED>
-static __device__ __forceinline__ void store_items(T* p, int64_t base, int64_t cols, int t, bool active,
-                                                   const float (&v)[kItems][kVec], float inv) {
-#pragma unroll
-  for (int i = 0; i < kItems; ++i) {
-    const int64_t c0 = rowgroup_col<kTpr, kVec>(base, i, t);
-    if constexpr (ALIGNED) {
-      if (active && c0 < cols) {
-        Vec<kVec> o;
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) o.v[e] = from_f(v[i][e] * inv);
-        store_vec<kVec>(p + c0, o);
-      }
-    } else {
-#pragma unroll
-      for (int e = 0; e < kVec; ++e)
-        if (active && c0 + e < cols) p[c0 + e] = from_f(v[i][e] * inv);
-    }
-  }
-}
+// (or rows past the end) are loaded as -inf: they add nothing to the max, and exp() of them is 0 (items_max,
+// items_exp).
 
 template <bool ALIGNED>
 static __device__ __forceinline__ void softmax_rows(const T* x, T* y, int64_t rows, int64_t cols, float* red) {
@@ -93,7 +44,8 @@ static __device__ __forceinline__ void softmax_rows(const T* x, T* y, int64_t ro
       rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, 0, cols, t, active, v, -INFINITY);
       const float m = rowgroup_reduce<kTpr, true>(items_max(v), red);
       const float s = rowgroup_reduce<kTpr, false>(items_exp(v, m), red);
-      store_items<ALIGNED>(yr, 0, cols, t, active, v, 1.0f / s);
+      const float inv = 1.0f / s;
+      rowgroup_store<kTpr, ALIGNED>(yr, 0, cols, t, active, v, [=](float f) { return f * inv; });
     } else {  // online max and rescaled sum per thread, then a re-reading write pass
       float m = -INFINITY, s = 0.0f;
       for (int64_t base = 0; base < cols; base += kCap) {
@@ -111,7 +63,7 @@ static __device__ __forceinline__ void softmax_rows(const T* x, T* y, int64_t ro
       for (int64_t base = 0; base < cols; base += kCap) {
         rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, -INFINITY);
         items_exp(v, rm);
-        store_items<ALIGNED>(yr, base, cols, t, active, v, inv);
+        rowgroup_store<kTpr, ALIGNED>(yr, base, cols, t, active, v, [=](float f) { return f * inv; });
       }
     }
   }
