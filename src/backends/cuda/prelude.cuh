@@ -15,6 +15,8 @@
 //   items_max / items_exp / items_squares / items_shifted_sum / items_dev_squares
 //                            one row thread's sums and maxima over the float items rowgroup_load gives
 //   rowgroup_store, ColAt    writes a row thread's items through a per-element op of column operands (gamma, beta)
+//   rowgroup_load_packed / rowgroup_store_packed
+//                            the same for items kept packed as stored (Vec<Len>) and widened by unpack_f
 //   ranks_above / lanes_argmax  top-k selection order and its shuffle argmax over LANES lanes
 // A template defines
 //   __device__ __forceinline__ void kernel(<ABI params>)
@@ -453,6 +455,44 @@ static __device__ __forceinline__ void rowgroup_store(T* y, int64_t base, int64_
 #pragma unroll
   for (int i = 0; i < Items; ++i)
     rowgroup_store_item<Width, 0, Aligned>(y, rowgroup_col<Tpr, Width>(base, i, t), cols, active, v[i], op, p...);
+}
+
+// rowgroup_load_packed<Tpr, Cs, Aligned>: rowgroup_load that keeps each item as its Width stored elements
+// (Vec<Width>, read evict-first when Cs) rather than widened to float, for templates that read a row held in
+// registers in several passes through unpack_f; columns past the row hold fill.
+template <int Tpr, int Cs, bool Aligned, int Items, int Width>
+static __device__ __forceinline__ void rowgroup_load_packed(const T* x, int64_t base, int64_t cols, int t, T fill,
+                                                            Vec<Width> (&v)[Items]) {
+#pragma unroll
+  for (int i = 0; i < Items; ++i) {
+    const int64_t c0 = rowgroup_col<Tpr, Width>(base, i, t);
+    if constexpr (Aligned) {
+      if (c0 < cols) {
+        v[i] = load_vec_cs<Width, Cs>(x + c0);
+      } else {
+#pragma unroll
+        for (int e = 0; e < Width; ++e) v[i].v[e] = fill;
+      }
+    } else {
+#pragma unroll
+      for (int e = 0; e < Width; ++e) v[i].v[e] = c0 + e < cols ? x[c0 + e] : fill;
+    }
+  }
+}
+
+// rowgroup_store_packed<Tpr, Cs, Aligned>: rowgroup_store for packed items, each unpacked (unpack_f, less sub)
+// before op; every row thread is active.
+template <int Tpr, int Cs, bool Aligned, int Items, int Width, typename Op, typename... Ps>
+static __device__ __forceinline__ void rowgroup_store_packed(T* y, int64_t base, int64_t cols, int t,
+                                                             const Vec<Width> (&v)[Items], float sub, Op op,
+                                                             const Ps*... p) {
+#pragma unroll
+  for (int i = 0; i < Items; ++i) {
+    const int64_t c0 = rowgroup_col<Tpr, Width>(base, i, t);
+    float f[Width];
+    unpack_f<Width>(v[i], f, sub);
+    rowgroup_store_item<Width, Cs, Aligned>(y, c0, cols, true, f, op, p...);
+  }
 }
 
 // Top-k selection order: (v, c) ranks above (bv, bc) when larger, or equal with a lower index.

@@ -27,26 +27,8 @@ constexpr int kStream = {{STREAM}};
 constexpr int kCap = kTpr * kVec * kItems;  // elements of a row held in registers
 
 // Item i of thread t covers columns base + (i*kTpr + t)*kVec .. +kVec (rowgroup_col), kept as kVec
-// stored elements; columns past the row hold fill (the row's first element: they add 0 to the shifted sum).
-template <bool ALIGNED, int N>
-static __device__ __forceinline__ void load_items(const T* x, int64_t base, int64_t cols, int t, T fill,
-                                                  Vec<kVec> (&v)[N]) {
-#pragma unroll
-  for (int i = 0; i < N; ++i) {
-    const int64_t c0 = rowgroup_col<kTpr, kVec>(base, i, t);
-    if constexpr (ALIGNED) {
-      if (c0 < cols) {
-        v[i] = load_vec_cs<kVec, kStream>(x + c0);
-      } else {
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) v[i].v[e] = fill;
-      }
-    } else {
-#pragma unroll
-      for (int e = 0; e < kVec; ++e) v[i].v[e] = c0 + e < cols ? x[c0 + e] : fill;
-    }
-  }
-}
+// stored elements (rowgroup_load_packed); columns past the row hold the row's first element: they add 0 to the
+// shifted sum.
 
 // Sum of (v - shift); columns past the row hold the shift and add exactly 0.
 template <int N>
@@ -81,31 +63,6 @@ static __device__ __forceinline__ float dev_squares(const Vec<kVec> (&v)[N], int
   return ss;
 }
 
-template <bool ALIGNED, int N>
-static __device__ __forceinline__ void store_items(const T* gamma, const T* beta, T* y, int64_t base, int64_t cols,
-                                                   int t, const Vec<kVec> (&v)[N], float mean, float inv) {
-#pragma unroll
-  for (int i = 0; i < N; ++i) {
-    const int64_t c0 = rowgroup_col<kTpr, kVec>(base, i, t);
-    float f[kVec];
-    unpack_f<kVec>(v[i], f, mean);
-    if constexpr (ALIGNED) {
-      if (c0 < cols) {
-        const Vec<kVec> g = load_vec<kVec>(gamma + c0), b = load_vec<kVec>(beta + c0);
-        Vec<kVec> o;
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) o.v[e] = from_f(f[e] * inv * to_f(g.v[e]) + to_f(b.v[e]));
-        store_vec_cs<kVec, kStream>(y + c0, o);
-      }
-    } else {
-#pragma unroll
-      for (int e = 0; e < kVec; ++e)
-        if (c0 + e < cols)
-          y[c0 + e] = from_f(f[e] * inv * to_f(gamma[c0 + e]) + to_f(beta[c0 + e]));
-    }
-  }
-}
-
 // Aligned rows that fit: one read, one write. Otherwise (longer rows, or cols % VEC != 0 with its scalar
 // accesses) stream through the row, at most 4 items (1 when scalar) per thread and pass sum, squared deviations and write each
 // re-read x. The mean is x0 + sum(x - x0)/cols with x0 the row's first element (one more load, cached, the same
@@ -119,10 +76,12 @@ static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const 
       const T x0 = x[0];
       const float shift = to_f(x0);
       Vec<kVec> v[kItems];
-      load_items<true>(x, 0, cols, t, x0, v);
+      rowgroup_load_packed<kTpr, kStream, true>(x, 0, cols, t, x0, v);
       const float mean = shift + group_reduce<kTpr, false>(items_sum(v, shift), slots_mean) / (float)cols;
       const float var = group_reduce<kTpr, false>(dev_squares<true>(v, 0, cols, t, mean), slots_var) / (float)cols;
-      store_items<true>(gamma, beta, y, 0, cols, t, v, mean, 1.0f / sqrtf(var + eps));
+      const float inv = 1.0f / sqrtf(var + eps);
+      const auto out = [=](float f, ColAt g, ColAt b) { return f * inv * g + b; };  // f = x - mean
+      rowgroup_store_packed<kTpr, kStream, true>(y, 0, cols, t, v, mean, out, gamma, beta);
       return;
     }
   }
@@ -133,19 +92,20 @@ static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const 
   Vec<kVec> v[kN];
   float s = 0.0f;
   for (int64_t base = 0; base < cols; base += kStep) {
-    load_items<ALIGNED>(x, base, cols, t, x0, v);
+    rowgroup_load_packed<kTpr, kStream, ALIGNED>(x, base, cols, t, x0, v);
     s += items_sum(v, shift);
   }
   const float mean = shift + group_reduce<kTpr, false>(s, slots_mean) / (float)cols;
   float ss = 0.0f;
   for (int64_t base = 0; base < cols; base += kStep) {
-    load_items<ALIGNED>(x, base, cols, t, x0, v);
+    rowgroup_load_packed<kTpr, kStream, ALIGNED>(x, base, cols, t, x0, v);
     ss += dev_squares<ALIGNED>(v, base, cols, t, mean);
   }
   const float inv = 1.0f / sqrtf(group_reduce<kTpr, false>(ss, slots_var) / (float)cols + eps);
+  const auto out = [=](float f, ColAt g, ColAt b) { return f * inv * g + b; };  // f = x - mean
   for (int64_t base = 0; base < cols; base += kStep) {
-    load_items<ALIGNED>(x, base, cols, t, x0, v);
-    store_items<ALIGNED>(gamma, beta, y, base, cols, t, v, mean, inv);
+    rowgroup_load_packed<kTpr, kStream, ALIGNED>(x, base, cols, t, x0, v);
+    rowgroup_store_packed<kTpr, kStream, ALIGNED>(y, base, cols, t, v, mean, out, gamma, beta);
   }
 }
 

@@ -30,26 +30,7 @@ constexpr int kStream = {{STREAM}};
 constexpr int kCap = kTpr * kVec * kItems;  // elements of a row held in registers
 
 // Item i of thread t covers columns base + (i*kTpr + t)*kVec .. +kVec (rowgroup_col), kept as kVec
-// stored elements. Columns past the row hold -inf: nothing to the max, 0 after exp().
-template <bool ALIGNED, int N>
-static __device__ __forceinline__ void load_items(const T* x, int64_t base, int64_t cols, int t, Vec<kVec> (&v)[N]) {
-  const T fill = from_f(-INFINITY);
-#pragma unroll
-  for (int i = 0; i < N; ++i) {
-    const int64_t c0 = rowgroup_col<kTpr, kVec>(base, i, t);
-    if constexpr (ALIGNED) {
-      if (c0 < cols) {
-        v[i] = load_vec_cs<kVec, kStream>(x + c0);
-      } else {
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) v[i].v[e] = fill;
-      }
-    } else {
-#pragma unroll
-      for (int e = 0; e < kVec; ++e) v[i].v[e] = c0 + e < cols ? x[c0 + e] : fill;
-    }
-  }
-}
+// stored elements (rowgroup_load_packed). Columns past the row hold -inf: nothing to the max, 0 after exp().
 
 template <int N>
 static __device__ __forceinline__ float items_max(const Vec<kVec> (&v)[N]) {
@@ -78,29 +59,6 @@ static __device__ __forceinline__ float items_expsum(const Vec<kVec> (&v)[N], fl
   return s;
 }
 
-template <bool ALIGNED, int N>
-static __device__ __forceinline__ void store_items(T* y, int64_t base, int64_t cols, int t, const Vec<kVec> (&v)[N],
-                                                   float m, float inv) {
-#pragma unroll
-  for (int i = 0; i < N; ++i) {
-    const int64_t c0 = rowgroup_col<kTpr, kVec>(base, i, t);
-    float f[kVec];
-    unpack_f<kVec>(v[i], f, m);
-    if constexpr (ALIGNED) {
-      if (c0 < cols) {
-        Vec<kVec> o;
-#pragma unroll
-        for (int e = 0; e < kVec; ++e) o.v[e] = from_f(expf(f[e]) * inv);
-        store_vec_cs<kVec, kStream>(y + c0, o);
-      }
-    } else {
-#pragma unroll
-      for (int e = 0; e < kVec; ++e)
-        if (c0 + e < cols) y[c0 + e] = from_f(expf(f[e]) * inv);
-    }
-  }
-}
-
 // Aligned rows that fit: one read, one write. Otherwise (longer rows, or cols % VEC != 0 with its scalar
 // accesses) stream through the row, at most 4 items (1 when scalar) per thread and pass an online max and rescaled sum per
 // thread, then a re-reading write pass.
@@ -110,11 +68,12 @@ static __device__ __forceinline__ void softmax_row(const T* x, T* y, int64_t col
   if constexpr (ALIGNED) {
     if (cols <= kCap) {
       Vec<kVec> v[kItems];
-      load_items<true>(x, 0, cols, t, v);
+      rowgroup_load_packed<kTpr, kStream, true>(x, 0, cols, t, from_f(-INFINITY), v);
       float m = group_reduce<kTpr, true>(items_max(v), slots_max);
       if (m == -INFINITY) m = 0.0f;  // an empty row: nothing is written
       const float s = group_reduce<kTpr, false>(items_expsum(v, m), slots_sum);
-      store_items<true>(y, 0, cols, t, v, m, 1.0f / s);
+      const float inv = 1.0f / s;
+      rowgroup_store_packed<kTpr, kStream, true>(y, 0, cols, t, v, m, [=](float f) { return expf(f) * inv; });
       return;
     }
   }
@@ -123,7 +82,7 @@ static __device__ __forceinline__ void softmax_row(const T* x, T* y, int64_t col
   Vec<kVec> v[kN];
   float m = -INFINITY, s = 0.0f;
   for (int64_t base = 0; base < cols; base += kStep) {
-    load_items<ALIGNED>(x, base, cols, t, v);
+    rowgroup_load_packed<kTpr, kStream, ALIGNED>(x, base, cols, t, from_f(-INFINITY), v);
     const float cm = items_max(v);
     if (cm == -INFINITY) continue;  // nothing of the row in this chunk for this thread
     if (cm > m) {
@@ -136,8 +95,8 @@ static __device__ __forceinline__ void softmax_row(const T* x, T* y, int64_t col
   s = m == -INFINITY ? 0.0f : s * expf(m - rm);
   const float inv = 1.0f / group_reduce<kTpr, false>(s, slots_sum);
   for (int64_t base = 0; base < cols; base += kStep) {
-    load_items<ALIGNED>(x, base, cols, t, v);
-    store_items<ALIGNED>(y, base, cols, t, v, rm, inv);
+    rowgroup_load_packed<kTpr, kStream, ALIGNED>(x, base, cols, t, from_f(-INFINITY), v);
+    rowgroup_store_packed<kTpr, kStream, ALIGNED>(y, base, cols, t, v, rm, [=](float f) { return expf(f) * inv; });
   }
 }
 
