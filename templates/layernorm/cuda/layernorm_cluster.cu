@@ -46,7 +46,7 @@ static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const 
         (float)cols;
     cluster_arrive();  // this block is done reading the others' slots
     const float inv = 1.0f / sqrtf(var + eps);
-    const auto out = [=](float f, ColAt g, ColAt b) { return (f - mean) * inv * g + b; };  // g, b: gamma, beta
+    const auto out = [=](float f, ColAt gc, ColAt bc) { return (f - mean) * inv * gc + bc; };  // gc, bc: gamma, beta
     rowgroup_store<kSpan, ALIGNED>(y, 0, cols, u, true, v, out, gamma, beta);
   } else {  // sum, squared deviations, write, each re-reading x
     float s = 0.0f;
@@ -63,7 +63,7 @@ static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const 
     const float var = cluster_reduce<kCluster, kWarps, false>(ss, slots_var) / (float)cols;
     cluster_arrive();
     const float inv = 1.0f / sqrtf(var + eps);
-    const auto out = [=](float f, ColAt g, ColAt b) { return (f - mean) * inv * g + b; };  // g, b: gamma, beta
+    const auto out = [=](float f, ColAt gc, ColAt bc) { return (f - mean) * inv * gc + bc; };  // gc, bc: gamma, beta
     for (int64_t base = 0; base < cols; base += kCap) {
       rowgroup_load<kSpan, kVec, kItems, ALIGNED>(x, base, cols, u, true, v, 0.0f);
       rowgroup_store<kSpan, ALIGNED>(y, base, cols, u, true, v, out, gamma, beta);

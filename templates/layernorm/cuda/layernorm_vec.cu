@@ -47,7 +47,7 @@ static __device__ __forceinline__ void ln_rows(const T* x, const T* gamma, const
       const float var =
           rowgroup_reduce<kTpr, false>(items_dev_squares<kTpr, ALIGNED>(v, 0, cols, t, mean), red) / (float)cols;
       const float inv = 1.0f / sqrtf(var + eps);
-      const auto out = [=](float f, ColAt g, ColAt b) { return (f - mean) * inv * g + b; };  // g, b: gamma, beta
+      const auto out = [=](float f, ColAt gc, ColAt bc) { return (f - mean) * inv * gc + bc; };  // gc, bc: gamma, beta
       rowgroup_store<kTpr, ALIGNED>(yr, 0, cols, t, active, v, out, gamma, beta);
     } else {  // row too long for the registers: sum, squared deviations, write, each re-reading x
       float s = 0.0f;
@@ -62,7 +62,7 @@ static __device__ __forceinline__ void ln_rows(const T* x, const T* gamma, const
         ss += items_dev_squares<kTpr, ALIGNED>(v, base, cols, t, mean);
       }
       const float inv = 1.0f / sqrtf(rowgroup_reduce<kTpr, false>(ss, red) / (float)cols + eps);
-      const auto out = [=](float f, ColAt g, ColAt b) { return (f - mean) * inv * g + b; };  // g, b: gamma, beta
+      const auto out = [=](float f, ColAt gc, ColAt bc) { return (f - mean) * inv * gc + bc; };  // gc, bc: gamma, beta
       for (int64_t base = 0; base < cols; base += kCap) {
         rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, 0.0f);
         rowgroup_store<kTpr, ALIGNED>(yr, base, cols, t, active, v, out, gamma, beta);

@@ -80,7 +80,7 @@ static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const 
       const float mean = shift + group_reduce<kTpr, false>(items_sum(v, shift), slots_mean) / (float)cols;
       const float var = group_reduce<kTpr, false>(dev_squares<true>(v, 0, cols, t, mean), slots_var) / (float)cols;
       const float inv = 1.0f / sqrtf(var + eps);
-      const auto out = [=](float f, ColAt g, ColAt b) { return f * inv * g + b; };  // f = x - mean
+      const auto out = [=](float f, ColAt gc, ColAt bc) { return f * inv * gc + bc; };  // f = x - mean
       rowgroup_store_packed<kTpr, kStream, true>(y, 0, cols, t, v, mean, out, gamma, beta);
       return;
     }
@@ -102,7 +102,7 @@ static __device__ __forceinline__ void ln_row(const T* x, const T* gamma, const 
     ss += dev_squares<ALIGNED>(v, base, cols, t, mean);
   }
   const float inv = 1.0f / sqrtf(group_reduce<kTpr, false>(ss, slots_var) / (float)cols + eps);
-  const auto out = [=](float f, ColAt g, ColAt b) { return f * inv * g + b; };  // f = x - mean
+  const auto out = [=](float f, ColAt gc, ColAt bc) { return f * inv * gc + bc; };  // f = x - mean
   for (int64_t base = 0; base < cols; base += kStep) {
     rowgroup_load_packed<kTpr, kStream, ALIGNED>(x, base, cols, t, x0, v);
     rowgroup_store_packed<kTpr, kStream, ALIGNED>(y, base, cols, t, v, mean, out, gamma, beta);

@@ -40,7 +40,7 @@ static __device__ __forceinline__ void rms_rows(const T* x, const T* w, T* y, in
       rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, 0, cols, t, active, v, 0.0f);
       const float ss = rowgroup_reduce<kTpr, false>(items_squares(v), red);
       const float inv = 1.0f / sqrtf(ss / (float)cols + eps);
-      rowgroup_store<kTpr, ALIGNED>(yr, 0, cols, t, active, v, [=](float f, ColAt g) { return f * inv * g; }, w);
+      rowgroup_store<kTpr, ALIGNED>(yr, 0, cols, t, active, v, [=](float f, ColAt wc) { return f * inv * wc; }, w);
     } else {  // row too long for the registers: sum of squares, then a second read
       float ss = 0.0f;
       for (int64_t base = 0; base < cols; base += kCap) {
@@ -51,7 +51,7 @@ static __device__ __forceinline__ void rms_rows(const T* x, const T* w, T* y, in
       const float inv = 1.0f / sqrtf(ss / (float)cols + eps);
       for (int64_t base = 0; base < cols; base += kCap) {
         rowgroup_load<kTpr, kVec, kItems, ALIGNED>(xr, base, cols, t, active, v, 0.0f);
-        rowgroup_store<kTpr, ALIGNED>(yr, base, cols, t, active, v, [=](float f, ColAt g) { return f * inv * g; }, w);
+        rowgroup_store<kTpr, ALIGNED>(yr, base, cols, t, active, v, [=](float f, ColAt wc) { return f * inv * wc; }, w);
       }
     }
   }
