@@ -536,10 +536,15 @@ std::vector<Job> Coordinator::compile_chunk(std::vector<Planned>& round, std::si
 void Coordinator::evaluate_chunk(std::vector<Job>& jobs, const CaseHint& after) {
   const auto t0 = std::chrono::steady_clock::now();
   // Grouped by case: a worker builds each case's inputs and reference once.
-  std::map<std::string, std::vector<Job*>> groups;
-  for (auto& j : jobs) groups[case_key(j.planned->candidate)].push_back(&j);
+  // Groups in plan order (jobs are): the next chunk starts with the case this
+  // one ends with, which its worker still holds.
+  std::map<std::string, std::size_t> group_of;
   std::deque<std::vector<Job*>> queue;
-  for (auto& [k, g] : groups) queue.push_back(std::move(g));
+  for (auto& j : jobs) {
+    const auto [it, fresh] = group_of.emplace(case_key(j.planned->candidate), queue.size());
+    if (fresh) queue.emplace_back();
+    queue[it->second].push_back(&j);
+  }
   std::mutex qmu;
   // While a case runs, its worker builds the next one's inputs and
   // references: the next group's case, or after the last, `after`.

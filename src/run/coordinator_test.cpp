@@ -468,6 +468,55 @@ TEST(Coordinator, ALatencyBelowTheTrafficFloorIsLabelledSuspectInRunsThatFlush) 
   }
 }
 
+// Where the backend overlaps compiling with evaluating, a worker is told the
+// case it will be asked for next, so it can build that case's inputs and
+// references while the current one runs: every change of case, in the search
+// and into and through the confirm pass, was named by the request before it.
+TEST(Coordinator, EveryCaseAWorkerMovesToWasNamedByTheRequestBefore) {
+  auto d = fresh_dir("hints");
+  RunConfig c = config("fake_confirm", d);
+  c.budget.per_case = 4;
+  c.jobs = 3;  // chunks of three: case changes inside chunks and across them
+  auto builds = std::make_shared<FakeBuilds>();
+  builds->overlaps = true;
+  run_fake(c, builds);
+  const auto& reqs = builds->requests;
+  auto same_case = [](const EvalRequest& r, const CaseHint& h) {
+    return h.n_tests > 0 && r.op == h.op && r.dtype == h.dtype && r.shape == h.shape && r.params == h.params &&
+           r.seed == h.seed && r.n_tests == h.n_tests;
+  };
+  auto hint_of = [](const EvalRequest& r) { return CaseHint{r.op, r.dtype, r.shape, r.params, r.seed, r.n_tests}; };
+  ASSERT_GT(reqs.size(), 10u);
+  // The round's first case is built while its variants compile, alone.
+  ASSERT_TRUE(reqs.front().prepare_only);
+  EXPECT_TRUE(reqs.front().artifact.empty());
+  std::size_t i = 1;
+  while (i < reqs.size() && reqs[i].prepare_only) ++i;
+  ASSERT_LT(i, reqs.size());
+  EXPECT_TRUE(same_case(reqs[i], hint_of(reqs.front())));
+  int changes = 0, into_confirm = 0;
+  for (std::size_t k = i + 1; k < reqs.size(); ++k) {
+    if (reqs[k].prepare_only || same_case(reqs[k], hint_of(reqs[k - 1]))) continue;  // the same case again
+    ++changes;
+    into_confirm += reqs[k].check_only && !reqs[k - 1].check_only;
+    EXPECT_TRUE(same_case(reqs[k], reqs[k - 1].next))
+        << "request " << k << " (seed " << reqs[k].seed << ") was not named by the one before (next seed "
+        << reqs[k - 1].next.seed << ")";
+  }
+  EXPECT_GT(changes, 3);
+  EXPECT_EQ(into_confirm, 1);  // the search's last request names the confirm pass's first case
+  EXPECT_EQ(reqs.back().next.n_tests, 0);  // nothing after the last
+
+  // A backend that does not overlap (cpu) is told nothing ahead.
+  auto d2 = fresh_dir("nohints");
+  auto plain = std::make_shared<FakeBuilds>();
+  run_fake(config("fake_confirm", d2), plain);
+  for (const auto& r : plain->requests) {
+    EXPECT_FALSE(r.prepare_only);
+    EXPECT_EQ(r.next.n_tests, 0);
+  }
+}
+
 TEST(Coordinator, TheConfirmPassLabelsEachCasesBestAndOneRightOnlyOnItsSeedsLeavesBest) {
   auto d = fresh_dir("confirm");
   RunConfig c = config("fake_confirm", d);

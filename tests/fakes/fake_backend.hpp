@@ -37,6 +37,10 @@ struct FakeBuilds {
   std::vector<uint64_t> check_only_seeds;  // seeds of the requests for checks alone (under mu)
   // Called before each evaluation with its number (from 1): a test's hook to die mid-run.
   std::function<void(int)> before_evaluation;
+  // Whether the backend says it overlaps compiling with evaluating (cuda does:
+  // requests then carry the next case, and a round's first case is prepared alone).
+  bool overlaps = false;
+  std::vector<EvalRequest> requests;  // every request, in the order received (under mu)
 };
 
 class FakeBackend final : public Backend {
@@ -70,7 +74,7 @@ class FakeBackend final : public Backend {
   Launch effective_launch(Launch l) const override { return l; }
   std::string launch_limit(const Launch&, const BuildResult&) const override { return ""; }
   Shape problem_shape(Regime, Shape s) const override { return s; }
-  bool overlaps_compile() const override { return false; }
+  bool overlaps_compile() const override { return builds_->overlaps; }
   std::vector<int> worker_devices(int asked, bool) const override { return std::vector<int>(asked, -1); }
   void require_runnable(bool) const override {}
   std::string checker_artifact() const override { return ""; }
@@ -84,6 +88,11 @@ class FakeChannel final : public EvalChannel {
  public:
   explicit FakeChannel(std::shared_ptr<FakeBuilds> builds) : builds_(std::move(builds)) {}
   EvalResult evaluate(const EvalRequest& req, const WorkerLimits&) override {
+    {
+      std::lock_guard lk(builds_->mu);
+      builds_->requests.push_back(req);
+    }
+    if (req.prepare_only) return {};  // nothing loaded, nothing run
     const int n = ++builds_->evaluations;
     if (builds_->before_evaluation) builds_->before_evaluation(n);
     std::string src;
