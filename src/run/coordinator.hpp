@@ -122,6 +122,10 @@ class Coordinator {
   CaseHint hint_of(const Candidate& c) const {
     return {c.op, c.dtype, c.shape, c.params, c.input_seed, cfg_.correctness_tests};
   }
+  // The case a record's fresh-seed checks run on (the confirm pass's seed).
+  CaseHint fresh_case(const Record& r) const {
+    return {r.op, r.dtype, r.shape, r.params, confirm_seed(r.input_seed, 0), cfg_.correctness_tests};
+  }
   // Curriculum: whether an op's stage is open, and opening the next once every
   // op of the highest open stage has its share of correct variants.
   bool unlocked(const OpContract& op) const { return op.stage <= stage_; }

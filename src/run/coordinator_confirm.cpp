@@ -31,7 +31,7 @@ CaseHint Coordinator::confirm_case_after(const std::string& after) const {
     if (!r.trusted_ok() || !r.bench.latency_us || r.strategy.name == "injected") continue;
     const std::string key = r.op + "\n" + r.case_key();
     if (key <= after || (!best_key.empty() && key >= best_key) || !searched.count(key)) continue;
-    best = CaseHint{r.op, r.dtype, r.shape, r.params, confirm_seed(r.input_seed, 0), cfg_.correctness_tests};
+    best = fresh_case(r);
     best_key = key;
   }
   return best;
@@ -103,10 +103,7 @@ void Coordinator::confirm() {
     auto& recs = it->second;
     // The worker builds the next case's fresh inputs while this one is checked.
     CaseHint next;
-    if (auto n = std::next(it); n != by_case.end() && hints()) {
-      const Record& r = n->second.front();
-      next = CaseHint{r.op, r.dtype, r.shape, r.params, confirm_seed(r.input_seed, 0), cfg_.correctness_tests};
-    }
+    if (auto n = std::next(it); n != by_case.end() && hints()) next = fresh_case(n->second.front());
     std::sort(recs.begin(), recs.end(), [](const Record& a, const Record& b) { return a.cost() < b.cost(); });
     // The best `top`; a variant that fails is replaced by the next, so a case
     // ends with its best confirmed variant where it has one.
@@ -117,7 +114,7 @@ void Coordinator::confirm() {
       for (const auto& check : checks) {
         if (session_->has_confirmation(r.id, check)) continue;
         const bool fresh = check == kFreshSeedsCheck || check == kRepeatRunsCheck;
-        const Confirmation c = confirm_one(r, check, fresh ? confirm_seed(r.input_seed, 0) : r.input_seed, next);
+        const Confirmation c = confirm_one(r, check, fresh ? fresh_case(r).seed : r.input_seed, next);
         session_->append_confirmation(c);
         ++summary_.confirm_checks;
         failed |= c.status != Status::ok;
